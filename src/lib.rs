@@ -1,0 +1,19 @@
+//! Tailor: an on-device personalization engine.
+//!
+//! Three layers, one direction: the pure engine (this crate's platform-free modules: values,
+//! conditions, bucketing, profile, consent, rules) → the browser shell (`browser`, compiled for
+//! wasm32 only: DOM, storage, clock) → the JavaScript loader in `js/`. The engine never touches
+//! `window`, storage or the network; the platform reaches it through the traits in `platform`.
+
+pub mod bucket;
+pub mod condition;
+pub mod pattern;
+pub mod platform;
+pub mod profile;
+pub mod rules;
+pub mod value;
+
+pub use value::Value;
+
+#[cfg(target_arch = "wasm32")]
+mod browser;
