@@ -7,6 +7,9 @@
 
 pub mod bucket;
 pub mod condition;
+pub mod consent;
+pub mod context;
+pub mod geo;
 pub mod pattern;
 pub mod platform;
 pub mod profile;
