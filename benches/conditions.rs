@@ -1,0 +1,2 @@
+//! Condition evaluation timings (filled in by issue 3).
+fn main() {}
