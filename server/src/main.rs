@@ -1,1 +1,68 @@
-fn main() {}
+//! `tailor`: the Tailor server and command-line tool in one binary.
+//!
+//! `tailor serve` runs the backend; `tailor eval` checks a targeting condition. Each subcommand
+//! lives in its own module; this file only dispatches and maps failures to exit codes
+//! (0 success, 1 runtime failure, 2 bad usage or input).
+
+mod eval_cmd;
+
+use tailor_server::config;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: tailor <command> [options]
+
+commands:
+  serve   run the Tailor server (site, SDK files, API)
+          --port N (env PORT, default 8080)   --host ADDR (default 127.0.0.1)
+          --db PATH|sqlite://PATH (env DATABASE_URL, default sqlite://tailor.db)
+          --site DIR (default demo-site)      --dist DIR (default dist)
+  eval    evaluate a targeting condition against attributes
+          --condition JSON --attributes JSON [--groups JSON]
+  help    print this text";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("eval") => eval_cmd::run(&args[1..]),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            0
+        }
+        Some(other) => {
+            eprintln!("tailor: unknown command `{other}`\n\n{USAGE}");
+            2
+        }
+        None => {
+            eprintln!("{USAGE}");
+            2
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn serve(args: &[String]) -> i32 {
+    let config = match config::ServeConfig::from_args(args, |k| std::env::var(k).ok()) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("tailor serve: {message}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tailor serve: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(tailor_server::serve(config)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("tailor serve: {e}");
+            1
+        }
+    }
+}
