@@ -95,9 +95,16 @@ pub(crate) enum Operator {
     /// `$exists`.
     Exists(bool),
     /// `$in $nin $ini $nini`; with `fold` the string items are already lowercased.
-    In { items: Vec<Value>, fold: bool, negate: bool },
+    In {
+        items: Vec<Value>,
+        fold: bool,
+        negate: bool,
+    },
     /// `$inGroup $notInGroup`: membership in a saved group, looked up at evaluation time.
-    InGroup { group: String, negate: bool },
+    InGroup {
+        group: String,
+        negate: bool,
+    },
     /// `$not` on a value.
     Not(Box<Test>),
     /// `$size`: the test applied to the array's length.

@@ -129,7 +129,9 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().zip(y).all(|((kp, p), (kq, q))| kp == kq && json_eq(p, q))
+                && x.iter()
+                    .zip(y)
+                    .all(|((kp, p), (kq, q))| kp == kq && json_eq(p, q))
         }
         _ => strict_eq(a, b),
     }
@@ -189,20 +191,14 @@ pub(crate) fn to_lower(s: &str) -> Cow<'_, str> {
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{b}'
-            | '\u{c}'
-            | '\r'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -222,9 +218,13 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
             _ => 0,
         };
         if radix != 0 {
-            return t[2..].chars().try_fold(0.0f64, |acc, c| {
-                c.to_digit(radix).map(|d| acc * f64::from(radix) + f64::from(d))
-            });
+            return t[2..]
+                .chars()
+                .try_fold(0.0f64, |acc, c| {
+                    c.to_digit(radix)
+                        .map(|d| acc * f64::from(radix) + f64::from(d))
+                })
+                .unwrap_or(f64::NAN);
         }
     }
     let (sign, body) = match b[0] {
@@ -339,7 +339,10 @@ pub(crate) fn number_to_string(n: f64) -> String {
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn number_to_string(n: f64) -> String {
     // `String(n)` itself: exact by definition, and no float formatter in the wasm.
-    js_sys::Number::from(n).to_string(10).map(String::from).unwrap_or_default()
+    js_sys::Number::from(n)
+        .to_string(10)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -390,7 +393,17 @@ mod tests {
         assert_eq!(string_to_number(".5"), 0.5);
         assert_eq!(string_to_number("5."), 5.0);
         assert_eq!(string_to_number("1e3"), 1000.0);
-        for nan in ["inf", "nan", "1_000", "-0x10", "1e", "e5", ".", "12px", "Infinityx"] {
+        for nan in [
+            "inf",
+            "nan",
+            "1_000",
+            "-0x10",
+            "1e",
+            "e5",
+            ".",
+            "12px",
+            "Infinityx",
+        ] {
             assert!(string_to_number(nan).is_nan(), "{nan}");
         }
     }
@@ -411,7 +424,10 @@ mod tests {
     fn relational_comparison_mixes_types_like_javascript() {
         let p = |t: &str| Primitive::of(&Value::parse_json(t).unwrap()).into_owned();
         assert_eq!(js_compare(&p(r#""8""#), &p("10")), Some(Ordering::Less));
-        assert_eq!(js_compare(&p(r#""8""#), &p(r#""10""#)), Some(Ordering::Greater));
+        assert_eq!(
+            js_compare(&p(r#""8""#), &p(r#""10""#)),
+            Some(Ordering::Greater)
+        );
         assert_eq!(js_compare(&p("null"), &p("0")), Some(Ordering::Equal));
         assert_eq!(js_compare(&p(r#""x""#), &p("1")), None);
     }
@@ -419,7 +435,10 @@ mod tests {
     #[test]
     fn json_equality_follows_stringify() {
         let v = |t: &str| Value::parse_json(t).unwrap();
-        assert!(json_eq(&v(r#"{"a":1,"b":[1,2]}"#), &v(r#"{"a":1.0,"b":[1,2]}"#)));
+        assert!(json_eq(
+            &v(r#"{"a":1,"b":[1,2]}"#),
+            &v(r#"{"a":1.0,"b":[1,2]}"#)
+        ));
         assert!(!json_eq(&v(r#"{"a":1,"b":2}"#), &v(r#"{"b":2,"a":1}"#)));
         assert!(json_eq(&Value::Number(f64::NAN), &Value::Null));
     }

@@ -83,7 +83,10 @@ mod tests {
     #[test]
     fn pads_numeric_parts_and_marks_releases() {
         assert_eq!(padded_version("1.2.3"), "    1-    2-    3-~");
-        assert_eq!(padded_version("v1.2.3-rc.1+build.5"), "    1-    2-    3-rc-    1");
+        assert_eq!(
+            padded_version("v1.2.3-rc.1+build.5"),
+            "    1-    2-    3-rc-    1"
+        );
         assert_eq!(padded_version("123456.0.0"), "123456-    0-    0-~");
     }
 
@@ -116,6 +119,9 @@ mod tests {
         assert_eq!(version_text(&Value::Null), "0");
         assert_eq!(version_text(&Value::String(String::new())), "0");
         assert_eq!(version_text(&Value::Bool(true)), "0");
-        assert_eq!(compare_to_padded(&Value::Number(2.0), &padded_version("1.9")), Ordering::Greater);
+        assert_eq!(
+            compare_to_padded(&Value::Number(2.0), &padded_version("1.9")),
+            Ordering::Greater
+        );
     }
 }
