@@ -1,0 +1,700 @@
+//! The stored form of a profile: [`encode`] to a [`Value`], [`load`] back, with schema versions,
+//! migrations, bounds and expiry.
+//!
+//! The stored form is also what `tailor.profile()` shows the visitor, so its keys are words, not
+//! codes; only the high-volume collections use arrays. Schema v2:
+//!
+//! ```text
+//! { "v": 2, "id": hex32, "created": ms, "seen": ms, "sessions": n, "sessionStart": ms,
+//!   "views": n, "stage": "interest",
+//!   "geo"?: { "country"?, "region"?, "tz"?, "hemisphere"?, "source": "hint|config|timezone" },
+//!   "pet"?: { "value", "source": "declared|inferred", "confidence" }, "name"?: string,
+//!   "topicsAt": ms, "topics": { topic: score at topicsAt },
+//!   "events": { name: [count, lastMs] },
+//!   "firstTouch"?, "lastTouch"?: { "source"?, "medium"?, "campaign"?, "term"?, "content"?,
+//!                                  "referrer"?, "at": ms },
+//!   "exposures": { rule: [lifetime, thisSession, thatDay, dayNumber, lastMs] },
+//!   "assignments": { id: variation }, "custom": { key: string|number|boolean },
+//!   "erasedAt"?: ms, "erasePending"?: [id] }
+//! ```
+//!
+//! Loading never panics and never trusts half a profile: anything malformed discards the whole
+//! stored profile with a static reason (the shell prints one console warning) and starts fresh.
+//! Oversized collections and strings (hand-edited, or from a looser older version) are cut back
+//! to the configured bounds instead. This code never prints or parses JSON text: the shell does,
+//! with the browser's `JSON`.
+
+use super::{clean_key, migrate, Campaign, EventCount, Exposure, Pet, PetSource, Profile};
+use super::{ProfileConfig, Stage, Topics, MAX_ERASE_PENDING};
+use crate::context::clip;
+use crate::geo::{Geo, GeoSource, Hemisphere};
+use crate::platform::RandomSource;
+use crate::Value;
+
+/// The schema version [`encode`] writes.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// What [`load`] found in storage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadStatus {
+    /// Nothing stored: a fresh profile.
+    New,
+    Loaded,
+    /// Stored by an older schema version and upgraded.
+    Migrated {
+        from: u32,
+    },
+    /// Inactive longer than the expiry: discarded, a fresh profile.
+    Expired,
+    /// Corrupt or unreadable: discarded, a fresh profile. The reason is for one console warning.
+    Discarded(&'static str),
+}
+
+impl LoadStatus {
+    /// The console warning the shell should print, if any.
+    pub fn warning(&self) -> Option<&'static str> {
+        match self {
+            LoadStatus::Discarded(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+type Result<T> = core::result::Result<T, &'static str>;
+
+/// Reads a stored profile (already parsed by the shell; `None` or `null` when nothing is
+/// stored). Always returns a usable profile: the stored one, migrated and bounded, or a fresh one
+/// with the reason why.
+pub fn load(
+    stored: Option<&Value>,
+    config: &ProfileConfig,
+    now: f64,
+    random: &mut dyn RandomSource,
+) -> (Profile, LoadStatus) {
+    let status = match stored {
+        None | Some(Value::Null) => LoadStatus::New,
+        Some(value) => match read(value, config) {
+            Ok((profile, _)) if now - profile.last_seen > config.expiry_ms => LoadStatus::Expired,
+            Ok((profile, from)) => {
+                let status = if from < SCHEMA_VERSION {
+                    LoadStatus::Migrated { from }
+                } else {
+                    LoadStatus::Loaded
+                };
+                return (profile, status);
+            }
+            Err(reason) => LoadStatus::Discarded(reason),
+        },
+    };
+    (Profile::fresh(now, random), status)
+}
+
+/// Migrates and decodes; returns the profile and the version it was stored with.
+fn read(value: &Value, config: &ProfileConfig) -> Result<(Profile, u32)> {
+    if value.as_object().is_none() {
+        return Err("stored profile discarded: not an object");
+    }
+    let version = value
+        .get("v")
+        .and_then(Value::as_f64)
+        .filter(|v| v.fract() == 0.0 && *v >= 1.0)
+        .ok_or("stored profile discarded: no schema version")?;
+    if version > f64::from(SCHEMA_VERSION) {
+        return Err("stored profile discarded: written by a newer version of Tailor");
+    }
+    let from = version as u32;
+    let mut profile = if from < SCHEMA_VERSION {
+        decode(&migrate::upgrade(value.clone(), from, config)?, config)?
+    } else {
+        decode(value, config)?
+    };
+    super::ops::refresh(&mut profile, config);
+    Ok((profile, from))
+}
+
+/// The stored form of `profile` (schema [`SCHEMA_VERSION`]).
+pub fn encode(p: &Profile) -> Value {
+    let mut o: Vec<(String, Value)> = Vec::with_capacity(24);
+    let mut put = |k: &str, v: Value| o.push((k.to_owned(), v));
+    put("v", num(SCHEMA_VERSION));
+    put("id", Value::from(p.id.as_str()));
+    put("created", time(p.created));
+    put("seen", time(p.last_seen));
+    put("sessions", num(p.sessions));
+    put("sessionStart", time(p.session_start));
+    put("views", num(p.page_views));
+    put("stage", Value::from(p.stage.as_str()));
+    if let Some(g) = &p.geo {
+        let mut geo = Vec::new();
+        opt(&mut geo, "country", g.country.as_deref());
+        opt(&mut geo, "region", g.region.as_deref());
+        opt(&mut geo, "tz", g.time_zone.as_deref());
+        opt(&mut geo, "hemisphere", g.hemisphere.map(Hemisphere::as_str));
+        opt(&mut geo, "source", Some(g.source.as_str()));
+        put("geo", Value::Object(geo));
+    }
+    if let Some(pet) = &p.pet {
+        put(
+            "pet",
+            Value::Object(vec![
+                ("value".to_owned(), Value::from(pet.value.as_str())),
+                ("source".to_owned(), Value::from(pet.source.as_str())),
+                ("confidence".to_owned(), Value::Number(pet.confidence)),
+            ]),
+        );
+    }
+    if let Some(name) = &p.name {
+        put("name", Value::from(name.as_str()));
+    }
+    put("topicsAt", time(p.topics.at));
+    put(
+        "topics",
+        Value::Object(
+            p.topics
+                .scores
+                .iter()
+                .map(|(t, s)| (t.clone(), Value::Number(super::topics::round2(*s))))
+                .filter(|(_, s)| s.as_f64().is_some_and(|s| s > 0.0))
+                .collect(),
+        ),
+    );
+    put(
+        "events",
+        Value::Object(
+            p.events
+                .iter()
+                .map(|e| {
+                    (
+                        e.name.clone(),
+                        Value::Array(vec![num(e.count), time(e.last)]),
+                    )
+                })
+                .collect(),
+        ),
+    );
+    for (key, touch) in [("firstTouch", &p.first_touch), ("lastTouch", &p.last_touch)] {
+        if let Some(c) = touch {
+            let mut t = Vec::new();
+            for (i, (field, _)) in super::campaign::FIELDS.iter().enumerate() {
+                opt(&mut t, field, c.field(i));
+            }
+            opt(&mut t, "referrer", c.referrer.as_deref());
+            t.push(("at".to_owned(), time(c.at)));
+            put(key, Value::Object(t));
+        }
+    }
+    put(
+        "exposures",
+        Value::Object(
+            p.exposures
+                .iter()
+                .map(|e| {
+                    let row = vec![
+                        num(e.lifetime),
+                        num(e.session),
+                        num(e.day_count),
+                        Value::Number(e.day as f64),
+                        time(e.last),
+                    ];
+                    (e.rule.clone(), Value::Array(row))
+                })
+                .collect(),
+        ),
+    );
+    put(
+        "assignments",
+        Value::Object(
+            p.assignments
+                .iter()
+                .map(|(k, v)| (k.clone(), num(*v)))
+                .collect(),
+        ),
+    );
+    put("custom", Value::Object(p.custom.clone()));
+    if p.erased_at > 0.0 {
+        put("erasedAt", time(p.erased_at));
+    }
+    if !p.erase_pending.is_empty() {
+        put(
+            "erasePending",
+            Value::Array(
+                p.erase_pending
+                    .iter()
+                    .map(|s| Value::from(s.as_str()))
+                    .collect(),
+            ),
+        );
+    }
+    Value::Object(o)
+}
+
+fn num(n: u32) -> Value {
+    Value::Number(f64::from(n))
+}
+
+/// Whole milliseconds: the stored text stays short and stable.
+fn time(t: f64) -> Value {
+    Value::Number(t.floor())
+}
+
+fn opt(o: &mut Vec<(String, Value)>, key: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        o.push((key.to_owned(), Value::from(v)));
+    }
+}
+
+/// Decodes a current-version stored profile, bounding it to `config`.
+pub(crate) fn decode(v: &Value, cfg: &ProfileConfig) -> Result<Profile> {
+    const BAD: &str = "stored profile discarded: malformed core fields";
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| valid_id(id))
+        .ok_or(BAD)?;
+    let mut p = Profile::new(id.to_owned(), req_time(v, "created").ok_or(BAD)?);
+    p.last_seen = req_time(v, "seen").ok_or(BAD)?;
+    p.sessions = req_count(v, "sessions").ok_or(BAD)?;
+    p.session_start = req_time(v, "sessionStart").ok_or(BAD)?;
+    p.page_views = req_count(v, "views").ok_or(BAD)?;
+    p.stage = v
+        .get("stage")
+        .and_then(Value::as_str)
+        .and_then(Stage::parse)
+        .ok_or("stored profile discarded: bad stage")?;
+    if let Some(g) = v.get("geo") {
+        p.geo = Some(decode_geo(g).ok_or("stored profile discarded: bad geo")?);
+    }
+    if let Some(pet) = v.get("pet") {
+        p.pet = Some(decode_pet(pet).ok_or("stored profile discarded: bad pet")?);
+    }
+    if let Some(name) = v.get("name") {
+        let name = name.as_str().ok_or("stored profile discarded: bad name")?;
+        p.name = Some(clip(name, cfg.max_name_chars));
+    }
+    p.topics = decode_topics(v, cfg).ok_or("stored profile discarded: bad topics")?;
+    p.events = decode_events(v, cfg).ok_or("stored profile discarded: bad events")?;
+    for (key, slot) in [
+        ("firstTouch", &mut p.first_touch),
+        ("lastTouch", &mut p.last_touch),
+    ] {
+        if let Some(t) = v.get(key) {
+            *slot = Some(decode_touch(t).ok_or("stored profile discarded: bad campaign touch")?);
+        }
+    }
+    p.exposures = decode_exposures(v, cfg).ok_or("stored profile discarded: bad exposures")?;
+    p.assignments =
+        decode_assignments(v, cfg).ok_or("stored profile discarded: bad assignments")?;
+    p.custom = decode_custom(v, cfg).ok_or("stored profile discarded: bad custom attributes")?;
+    if let Some(t) = v.get("erasedAt") {
+        p.erased_at = t.as_f64().filter(|t| t.is_finite()).ok_or(BAD)?;
+    }
+    if let Some(list) = v.get("erasePending") {
+        let list = list.as_array().ok_or(BAD)?;
+        for id in list.iter().rev().take(MAX_ERASE_PENDING).rev() {
+            p.erase_pending
+                .push(id.as_str().filter(|id| valid_id(id)).ok_or(BAD)?.to_owned());
+        }
+    }
+    Ok(p)
+}
+
+pub(crate) fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+fn req_time(v: &Value, key: &str) -> Option<f64> {
+    v.get(key)?.as_f64().filter(|t| t.is_finite())
+}
+
+fn req_count(v: &Value, key: &str) -> Option<u32> {
+    count(v.get(key)?)
+}
+
+fn count(v: &Value) -> Option<u32> {
+    let n = v.as_f64().filter(|n| n.is_finite() && *n >= 0.0)?;
+    Some(n.min(f64::from(u32::MAX)) as u32)
+}
+
+fn string(v: Option<&Value>, max: usize) -> Option<Option<String>> {
+    match v {
+        None => Some(None),
+        Some(v) => Some(Some(clip(v.as_str()?, max))),
+    }
+}
+
+fn decode_geo(g: &Value) -> Option<Geo> {
+    g.as_object()?;
+    let hemisphere = match g.get("hemisphere") {
+        None => None,
+        Some(h) => Some(Hemisphere::parse(h.as_str()?)?),
+    };
+    Some(Geo {
+        country: string(g.get("country"), 2)?,
+        region: string(g.get("region"), 6)?,
+        time_zone: string(g.get("tz"), 64)?,
+        hemisphere,
+        source: GeoSource::parse(g.get("source")?.as_str()?)?,
+    })
+}
+
+fn decode_pet(v: &Value) -> Option<Pet> {
+    let confidence = v
+        .get("confidence")?
+        .as_f64()
+        .filter(|c| (0.0..=1.0).contains(c))?;
+    Some(Pet {
+        value: clip(
+            &v.get("value")?.as_str()?.to_lowercase(),
+            super::pet::MAX_PET_CHARS,
+        ),
+        source: PetSource::parse(v.get("source")?.as_str()?)?,
+        confidence,
+    })
+}
+
+fn members<'a>(v: &'a Value, key: &str) -> Option<&'a [(String, Value)]> {
+    match v.get(key) {
+        None => Some(&[]),
+        Some(m) => m.as_object(),
+    }
+}
+
+fn decode_topics(v: &Value, cfg: &ProfileConfig) -> Option<Topics> {
+    let at = match v.get("topicsAt") {
+        None => 0.0,
+        Some(t) => t.as_f64().filter(|t| t.is_finite())?,
+    };
+    let mut topics = Topics {
+        at,
+        scores: Vec::new(),
+    };
+    for (topic, score) in members(v, "topics")? {
+        let score = score.as_f64().filter(|s| s.is_finite() && *s >= 0.0)?;
+        if let Some(topic) = clean_key(topic, cfg.max_key_chars) {
+            topics
+                .scores
+                .push((topic, score.min(super::topics::MAX_SCORE)));
+        }
+    }
+    topics.bound(cfg.max_topics);
+    Some(topics)
+}
+
+fn decode_events(v: &Value, cfg: &ProfileConfig) -> Option<Vec<EventCount>> {
+    let mut events = Vec::new();
+    for (name, row) in members(v, "events")? {
+        let row = row.as_array().filter(|r| r.len() == 2)?;
+        let (count, last) = (count(&row[0])?, row[1].as_f64().filter(|t| t.is_finite())?);
+        if let Some(name) = clean_key(name, cfg.max_key_chars) {
+            events.push(EventCount { name, count, last });
+        }
+    }
+    keep_latest(&mut events, cfg.max_events, |e| e.last);
+    Some(events)
+}
+
+fn decode_touch(t: &Value) -> Option<Campaign> {
+    t.as_object()?;
+    let mut c = Campaign {
+        at: t.get("at")?.as_f64().filter(|t| t.is_finite())?,
+        ..Campaign::default()
+    };
+    for (i, (field, _)) in super::campaign::FIELDS.iter().enumerate() {
+        *c.field_mut(i) = string(t.get(field), super::campaign::MAX_CAMPAIGN_CHARS)?;
+    }
+    c.referrer = string(t.get("referrer"), 253)?;
+    Some(c)
+}
+
+fn decode_exposures(v: &Value, cfg: &ProfileConfig) -> Option<Vec<Exposure>> {
+    let mut out = Vec::new();
+    for (rule, row) in members(v, "exposures")? {
+        let row = row.as_array().filter(|r| r.len() == 5)?;
+        let day = row[3]
+            .as_f64()
+            .filter(|d| d.is_finite() && d.fract() == 0.0)?;
+        let e = Exposure {
+            rule: String::new(),
+            lifetime: count(&row[0])?,
+            session: count(&row[1])?,
+            day_count: count(&row[2])?,
+            day: day as i64,
+            last: row[4].as_f64().filter(|t| t.is_finite())?,
+        };
+        if let Some(rule) = clean_key(rule, cfg.max_key_chars) {
+            out.push(Exposure { rule, ..e });
+        }
+    }
+    keep_latest(&mut out, cfg.max_exposures, |e| e.last);
+    Some(out)
+}
+
+fn decode_assignments(v: &Value, cfg: &ProfileConfig) -> Option<Vec<(String, u32)>> {
+    let mut out = Vec::new();
+    for (id, variation) in members(v, "assignments")? {
+        let variation = count(variation)?;
+        if let Some(id) = clean_key(id, cfg.max_key_chars) {
+            out.push((id, variation));
+        }
+    }
+    let excess = out.len().saturating_sub(cfg.max_assignments);
+    out.drain(..excess);
+    Some(out)
+}
+
+fn decode_custom(v: &Value, cfg: &ProfileConfig) -> Option<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    for (key, value) in members(v, "custom")? {
+        let value = match value {
+            Value::String(s) => Value::String(clip(s, cfg.max_name_chars)),
+            Value::Number(n) if n.is_finite() => Value::Number(*n),
+            Value::Bool(b) => Value::Bool(*b),
+            _ => return None,
+        };
+        if let Some(key) = clean_key(key, cfg.max_key_chars) {
+            if out.len() < cfg.max_custom {
+                out.push((key, value));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Keeps the `max` items with the latest time (most recent first).
+fn keep_latest<T>(items: &mut Vec<T>, max: usize, time: impl Fn(&T) -> f64) {
+    if items.len() > max {
+        items.sort_by(|a, b| time(b).total_cmp(&time(a)));
+        items.truncate(max);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::context::PageContext;
+    use crate::platform::SeededRandom;
+    use crate::profile::{apply_all, page_ops, Op};
+
+    const DAY: f64 = 86_400_000.0;
+    const NOW: f64 = 1_705_276_800_000.0;
+
+    fn busy_profile() -> Profile {
+        let cfg = ProfileConfig::default();
+        let mut p = Profile::fresh(NOW, &mut SeededRandom::new(5));
+        let mut ctx = PageContext::new(
+            NOW,
+            "https://shop.example/cats?utm_source=news&utm_medium=email",
+        );
+        ctx.geo_hint = Some("JP-01".into());
+        ctx.time_zone = Some("Asia/Tokyo".into());
+        ctx.referrer = "https://www.google.com/".into();
+        let mut ops = page_ops(&ctx, &[("cats", 1.0), ("cat-food", 1.5)], &cfg);
+        ops.extend([
+            Op::Declare {
+                at: NOW,
+                name: Some("Ann".into()),
+                pet: Some("cat".into()),
+            },
+            Op::Event {
+                at: NOW,
+                name: "purchase".into(),
+            },
+            Op::Exposure {
+                at: NOW,
+                rule: "hero".into(),
+                day: 19737,
+            },
+            Op::Assign {
+                at: NOW,
+                id: "exp1".into(),
+                variation: 1,
+            },
+            Op::Set {
+                at: NOW,
+                path: "plan".into(),
+                value: Value::from("gold"),
+            },
+        ]);
+        apply_all(&mut p, &ops, &cfg);
+        p.erased_at = NOW - DAY;
+        p.erase_pending = vec!["0123abcd".into()];
+        p
+    }
+
+    fn load_json(text: &str, now: f64) -> (Profile, LoadStatus) {
+        let v = Value::parse_json(text).unwrap();
+        load(
+            Some(&v),
+            &ProfileConfig::default(),
+            now,
+            &mut SeededRandom::new(1),
+        )
+    }
+
+    #[test]
+    fn round_trips_through_json_text() {
+        let p = busy_profile();
+        let text = encode(&p).to_json_string();
+        assert!(text.starts_with(r#"{"v":2,"id":""#), "{text}");
+        let (q, status) = load_json(&text, NOW + DAY);
+        assert_eq!(status, LoadStatus::Loaded);
+        assert_eq!(q, p);
+        assert_eq!(encode(&q).to_json_string(), text, "encoding is stable");
+    }
+
+    #[test]
+    fn nothing_stored_is_a_new_profile() {
+        let cfg = ProfileConfig::default();
+        let (p, s) = load(None, &cfg, NOW, &mut SeededRandom::new(1));
+        assert_eq!((s, p.created, p.sessions), (LoadStatus::New, NOW, 0));
+        assert_eq!(
+            load(Some(&Value::Null), &cfg, NOW, &mut SeededRandom::new(1)).1,
+            LoadStatus::New
+        );
+        assert_eq!(LoadStatus::New.warning(), None);
+    }
+
+    #[test]
+    fn inactive_profiles_expire() {
+        let text = encode(&busy_profile()).to_json_string();
+        assert_eq!(load_json(&text, NOW + 179.0 * DAY).1, LoadStatus::Loaded);
+        let (p, status) = load_json(&text, NOW + 181.0 * DAY);
+        assert_eq!(status, LoadStatus::Expired);
+        assert_eq!((p.name, p.page_views), (None, 0));
+    }
+
+    #[test]
+    fn corrupt_data_is_discarded_with_a_reason_never_a_panic() {
+        let good = encode(&busy_profile());
+        let mut cases: Vec<Value> = vec![
+            Value::from("garbage"),
+            Value::Number(42.0),
+            Value::Array(vec![]),
+            Value::Object(vec![]),
+            Value::Object(vec![("v".into(), Value::Number(99.0))]),
+            Value::Object(vec![("v".into(), Value::Number(1.5))]),
+            Value::Object(vec![("v".into(), Value::Number(0.0))]),
+        ];
+        let breakages: [(&str, Value); 12] = [
+            ("id", Value::Number(1.0)),
+            ("id", Value::from("not hex!")),
+            ("seen", Value::from("yesterday")),
+            ("sessions", Value::Number(-1.0)),
+            ("stage", Value::from("bored")),
+            ("geo", Value::from("JP")),
+            (
+                "pet",
+                Value::Object(vec![("value".into(), Value::from("cat"))]),
+            ),
+            ("topics", Value::Array(vec![])),
+            (
+                "events",
+                Value::Object(vec![("a".into(), Value::Number(1.0))]),
+            ),
+            (
+                "exposures",
+                Value::Object(vec![("r".into(), Value::Array(vec![Value::Null; 5]))]),
+            ),
+            (
+                "custom",
+                Value::Object(vec![("k".into(), Value::Array(vec![]))]),
+            ),
+            (
+                "lastTouch",
+                Value::Object(vec![("source".into(), Value::from("x"))]),
+            ),
+        ];
+        for (key, bad) in breakages {
+            let mut v = good.clone();
+            v.insert(key, bad);
+            cases.push(v);
+        }
+        // Truncated: every prefix of the members, as a half-written profile would be.
+        if let Value::Object(members) = &good {
+            for n in 0..7 {
+                cases.push(Value::Object(members[..n].to_vec()));
+            }
+        }
+        for case in cases {
+            let (p, status) = load(
+                Some(&case),
+                &ProfileConfig::default(),
+                NOW,
+                &mut SeededRandom::new(1),
+            );
+            let reason = status
+                .warning()
+                .unwrap_or_else(|| panic!("accepted {case:?}"));
+            assert!(reason.starts_with("stored profile discarded"), "{reason}");
+            assert_eq!((p.page_views, p.created), (0, NOW));
+        }
+    }
+
+    #[test]
+    fn truncated_json_text_is_left_to_the_shell_and_garbage_never_panics() {
+        // JSON.parse fails on cut text; the shell then calls `load` with a string or nothing.
+        let text = encode(&busy_profile()).to_json_string();
+        assert!(Value::parse_json(&text[..text.len() / 2]).is_err());
+        for junk in [
+            "[]",
+            "\"\"",
+            "{\"v\":2}",
+            "{\"v\":2,\"id\":\"\"}",
+            "true",
+            "null",
+        ] {
+            let _ = load_json(junk, NOW);
+        }
+    }
+
+    #[test]
+    fn oversized_stored_data_is_cut_back_to_the_bounds() {
+        let mut v = encode(&busy_profile());
+        let many = |n: usize, row: &dyn Fn(usize) -> Value| {
+            Value::Object((0..n).map(|i| (format!("k{i}"), row(i))).collect())
+        };
+        v.insert("topics", many(500, &|i| Value::Number(i as f64)));
+        v.insert(
+            "events",
+            many(500, &|i| {
+                Value::Array(vec![1.0.into(), Value::Number(i as f64)])
+            }),
+        );
+        v.insert(
+            "exposures",
+            many(500, &|i| {
+                Value::Array(vec![
+                    1.0.into(),
+                    1.0.into(),
+                    1.0.into(),
+                    1.0.into(),
+                    Value::Number(i as f64),
+                ])
+            }),
+        );
+        v.insert("assignments", many(500, &|_| Value::Number(1.0)));
+        v.insert("custom", many(500, &|_| Value::from("x".repeat(1000))));
+        v.insert("name", Value::from("n".repeat(10_000)));
+        let (p, status) = load(
+            Some(&v),
+            &ProfileConfig::default(),
+            NOW,
+            &mut SeededRandom::new(1),
+        );
+        assert_eq!(status, LoadStatus::Loaded);
+        assert_eq!(p.topics.scores.len(), 32);
+        assert_eq!(p.events.len(), 64);
+        assert!(
+            p.events.iter().all(|e| e.last >= 436.0),
+            "the most recent events are kept"
+        );
+        assert_eq!(p.exposures.len(), 128);
+        assert_eq!(p.assignments.len(), 64);
+        assert_eq!(p.custom.len(), 16);
+        assert!(p
+            .custom
+            .iter()
+            .all(|(_, v)| v.as_str().unwrap().len() == 64));
+        assert_eq!(p.name.unwrap().len(), 64);
+    }
+}

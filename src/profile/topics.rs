@@ -1,0 +1,155 @@
+//! Viewed topics as scores that decay exponentially, so stale interests fade.
+//!
+//! All scores share one reference time (`at`): a score stored as `s` is worth
+//! `s · 2^-(now - at)/half_life` now. One shared time keeps the stored form small (no time per
+//! topic) and makes shares between topics independent of when they are read, which is what pet
+//! inference needs. Only the top N scores are kept.
+
+/// Scores below this are forgotten (they would print as 0 anyway).
+pub const MIN_SCORE: f64 = 0.01;
+/// One page view adds at most this much to a topic; scores never exceed [`MAX_SCORE`].
+pub const MAX_WEIGHT: f64 = 100.0;
+pub const MAX_SCORE: f64 = 1e6;
+
+/// Topic scores as of time `at`, highest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Topics {
+    /// The reference time of every score (ms).
+    pub at: f64,
+    pub scores: Vec<(String, f64)>,
+}
+
+/// The fraction of a score left after `elapsed` ms.
+pub fn decay(elapsed: f64, half_life: f64) -> f64 {
+    if elapsed <= 0.0 {
+        1.0
+    } else if half_life <= 0.0 || !half_life.is_finite() {
+        0.0
+    } else {
+        (-elapsed / half_life).exp2()
+    }
+}
+
+impl Topics {
+    /// Adds `weight` to `topic` at time `at`. An op older than the reference time (replayed from
+    /// another tab) adds its weight already decayed, so the order of ops does not matter.
+    pub fn add(&mut self, topic: &str, weight: f64, at: f64, half_life: f64, max: usize) {
+        let weight = if weight.is_finite() {
+            weight.clamp(0.0, MAX_WEIGHT)
+        } else {
+            0.0
+        };
+        if at > self.at {
+            let factor = decay(at - self.at, half_life);
+            for (_, s) in &mut self.scores {
+                *s *= factor;
+            }
+            self.at = at;
+        }
+        let weight = weight * decay(self.at - at, half_life);
+        match self.scores.iter_mut().find(|(t, _)| t == topic) {
+            Some((_, s)) => *s = (*s + weight).min(MAX_SCORE),
+            None => self.scores.push((topic.to_owned(), weight.min(MAX_SCORE))),
+        }
+        self.bound(max);
+    }
+
+    /// Drops negligible scores and keeps the `max` highest, highest first (a stable order, so
+    /// the stored text does not churn).
+    pub fn bound(&mut self, max: usize) {
+        self.scores.retain(|(_, s)| *s >= MIN_SCORE);
+        self.scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+        self.scores.truncate(max);
+    }
+
+    /// The score of `topic` at time `now` (0 when unknown).
+    pub fn score(&self, topic: &str, now: f64, half_life: f64) -> f64 {
+        let factor = decay(now - self.at, half_life);
+        self.scores
+            .iter()
+            .find(|(t, _)| t == topic)
+            .map_or(0.0, |(_, s)| s * factor)
+    }
+
+    /// All scores at time `now`, highest first.
+    pub fn ranked(&self, now: f64, half_life: f64) -> Vec<(String, f64)> {
+        let factor = decay(now - self.at, half_life);
+        let mut out: Vec<_> = self
+            .scores
+            .iter()
+            .map(|(t, s)| (t.clone(), s * factor))
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        out
+    }
+}
+
+/// Rounds to two decimals: enough for conditions, and it keeps the stored text short.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: f64 = 86_400_000.0;
+    const HL: f64 = 30.0 * DAY;
+
+    #[test]
+    fn scores_halve_every_half_life() {
+        let mut t = Topics::default();
+        t.add("cats", 8.0, 0.0, HL, 32);
+        assert_eq!(t.score("cats", 0.0, HL), 8.0);
+        assert!((t.score("cats", 30.0 * DAY, HL) - 4.0).abs() < 1e-9);
+        assert!((t.score("cats", 60.0 * DAY, HL) - 2.0).abs() < 1e-9);
+        assert_eq!(t.score("dogs", 0.0, HL), 0.0);
+        // A later view decays the old score to its own time first.
+        t.add("cats", 1.0, 30.0 * DAY, HL, 32);
+        assert!((t.scores[0].1 - 5.0).abs() < 1e-9);
+        assert_eq!(t.at, 30.0 * DAY);
+    }
+
+    #[test]
+    fn order_of_ops_does_not_matter() {
+        let mut a = Topics::default();
+        a.add("cats", 2.0, 10.0 * DAY, HL, 32);
+        a.add("dogs", 3.0, 20.0 * DAY, HL, 32);
+        let mut b = Topics::default();
+        b.add("dogs", 3.0, 20.0 * DAY, HL, 32);
+        b.add("cats", 2.0, 10.0 * DAY, HL, 32);
+        for topic in ["cats", "dogs"] {
+            let (x, y) = (
+                a.score(topic, 40.0 * DAY, HL),
+                b.score(topic, 40.0 * DAY, HL),
+            );
+            assert!((x - y).abs() < 1e-9, "{topic}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn only_the_top_n_are_kept() {
+        let mut t = Topics::default();
+        for i in 0..100 {
+            t.add(&format!("t{i}"), f64::from(i) + 1.0, 0.0, HL, 8);
+        }
+        assert_eq!(t.scores.len(), 8);
+        let ranked = t.ranked(0.0, HL);
+        assert_eq!(ranked[0].0, "t99");
+        assert_eq!(ranked[7].0, "t92");
+    }
+
+    #[test]
+    fn hostile_weights_are_clamped_and_faded_scores_dropped() {
+        let mut t = Topics::default();
+        t.add("x", f64::INFINITY, 0.0, HL, 32);
+        t.add("y", f64::NAN, 0.0, HL, 32);
+        t.add("z", 1e12, 0.0, HL, 32);
+        assert_eq!(t.score("z", 0.0, HL), MAX_WEIGHT);
+        assert!(t.score("x", 0.0, HL) == 0.0 && t.score("y", 0.0, HL) == 0.0);
+        t.add("w", 1.0, 3650.0 * DAY, HL, 32);
+        assert_eq!(t.scores.len(), 1, "ten-year-old scores fade away");
+        assert_eq!(round2(1.23456), 1.23);
+        assert_eq!(decay(1.0, 0.0), 0.0);
+    }
+}
