@@ -102,7 +102,13 @@ pub struct Consent {
 impl Consent {
     /// The state before the visitor has said anything.
     pub fn new(mode: ConsentMode, gpc: bool) -> Consent {
-        Consent { mode, gpc, personalization: Choice::Unset, sync: Choice::Unset, updated: 0.0 }
+        Consent {
+            mode,
+            gpc,
+            personalization: Choice::Unset,
+            sync: Choice::Unset,
+            updated: 0.0,
+        }
     }
 
     /// Restores the visitor's remembered choices from the stored record (already parsed by the
@@ -112,7 +118,11 @@ impl Consent {
         if let Some(r) = record.filter(|r| r.get("v").and_then(Value::as_f64) == Some(1.0)) {
             c.personalization = Choice::parse(r.get("personalization"));
             c.sync = Choice::parse(r.get("sync"));
-            c.updated = r.get("at").and_then(Value::as_f64).filter(|t| t.is_finite()).unwrap_or(0.0);
+            c.updated = r
+                .get("at")
+                .and_then(Value::as_f64)
+                .filter(|t| t.is_finite())
+                .unwrap_or(0.0);
         }
         c
     }
@@ -141,14 +151,24 @@ impl Consent {
 
     /// Records the visitor granting or refusing `purpose` at `now`; returns what the shell must do.
     pub fn set(&mut self, purpose: Purpose, granted: bool, now: f64) -> Effects {
-        let before = (self.allows(Purpose::Personalization), self.allows(Purpose::Sync));
-        let choice = if granted { Choice::Granted } else { Choice::Denied };
+        let before = (
+            self.allows(Purpose::Personalization),
+            self.allows(Purpose::Sync),
+        );
+        let choice = if granted {
+            Choice::Granted
+        } else {
+            Choice::Denied
+        };
         match purpose {
             Purpose::Personalization => self.personalization = choice,
             Purpose::Sync => self.sync = choice,
         }
         self.updated = now;
-        let after = (self.allows(Purpose::Personalization), self.allows(Purpose::Sync));
+        let after = (
+            self.allows(Purpose::Personalization),
+            self.allows(Purpose::Sync),
+        );
         Effects {
             erase_profile: before.0 && !after.0,
             write_profile: !before.0 && after.0,
@@ -177,7 +197,10 @@ impl Consent {
     pub fn record(&self) -> Value {
         Value::Object(vec![
             ("v".to_owned(), Value::Number(1.0)),
-            ("personalization".to_owned(), Value::from(self.personalization.as_str())),
+            (
+                "personalization".to_owned(),
+                Value::from(self.personalization.as_str()),
+            ),
             ("sync".to_owned(), Value::from(self.sync.as_str())),
             ("at".to_owned(), Value::Number(self.updated)),
         ])
@@ -209,7 +232,11 @@ mod tests {
         let fx = c.set(Personalization, true, 10.0);
         assert_eq!(
             fx,
-            Effects { write_profile: true, write_record: Some(c.record()), ..Effects::default() }
+            Effects {
+                write_profile: true,
+                write_record: Some(c.record()),
+                ..Effects::default()
+            }
         );
         assert!(c.may_store() && !c.may_sync());
         let fx = c.set(Sync, true, 11.0);
@@ -248,7 +275,10 @@ mod tests {
             Value::Null,
             Value::from("granted"),
             Value::Object(vec![("v".into(), Value::Number(99.0))]),
-            Value::Object(vec![("v".into(), 1.0.into()), ("personalization".into(), 3.0.into())]),
+            Value::Object(vec![
+                ("v".into(), 1.0.into()),
+                ("personalization".into(), 3.0.into()),
+            ]),
         ] {
             let r = Consent::restore(Required, false, Some(&garbage));
             assert_eq!(r.personalization, Choice::Unset);

@@ -48,8 +48,15 @@ impl Device {
     }
 }
 
-const WEEKDAYS: [&str; 7] =
-    ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+const WEEKDAYS: [&str; 7] = [
+    "sunday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+];
 
 /// One page view's context. Build it with [`PageContext::new`] from the URL, then fill in what the
 /// shell knows; every field has a harmless default.
@@ -87,7 +94,11 @@ impl PageContext {
     pub fn new(now: f64, url: &str) -> PageContext {
         let url = clip(url, MAX_URL_CHARS);
         let parts = split_url(&url);
-        let path = if parts.path.is_empty() { "/".to_owned() } else { parts.path.to_owned() };
+        let path = if parts.path.is_empty() {
+            "/".to_owned()
+        } else {
+            parts.path.to_owned()
+        };
         let query = parse_query(parts.query);
         let days = (now / DAY_MS).floor();
         let hour = ((now - days * DAY_MS) / 3_600_000.0).floor();
@@ -128,7 +139,10 @@ impl PageContext {
 
     /// The value of query parameter `name` (first occurrence).
     pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The page-context attributes: `url path query.* referrer device lang hour weekday` and
@@ -143,10 +157,16 @@ impl PageContext {
             ("url".to_owned(), Value::from(self.url.as_str())),
             ("path".to_owned(), Value::from(self.path.as_str())),
             ("query".to_owned(), Value::Object(query)),
-            ("referrer".to_owned(), Value::from(clip(&self.referrer, MAX_URL_CHARS))),
+            (
+                "referrer".to_owned(),
+                Value::from(clip(&self.referrer, MAX_URL_CHARS)),
+            ),
             ("device".to_owned(), Value::from(self.device.as_str())),
             ("lang".to_owned(), Value::from(clip(&self.lang, 35))),
-            ("hour".to_owned(), Value::Number(f64::from(self.hour.min(23)))),
+            (
+                "hour".to_owned(),
+                Value::Number(f64::from(self.hour.min(23))),
+            ),
         ];
         if let Some(day) = WEEKDAYS.get(usize::from(self.weekday)) {
             out.push(("weekday".to_owned(), Value::from(*day)));
@@ -215,7 +235,10 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .take(MAX_QUERY_PARAMS)
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (clip(&decode(k), 64), clip(&decode(v), MAX_QUERY_VALUE_CHARS))
+            (
+                clip(&decode(k), 64),
+                clip(&decode(v), MAX_QUERY_VALUE_CHARS),
+            )
         })
         .collect()
 }
@@ -260,10 +283,20 @@ mod tests {
     #[test]
     fn urls_split_into_host_path_and_query() {
         let p = split_url("https://user@Shop.example:8080/cats/food?utm_source=x&a=1#top");
-        assert_eq!(p, UrlParts { host: "Shop.example", path: "/cats/food", query: "utm_source=x&a=1" });
+        assert_eq!(
+            p,
+            UrlParts {
+                host: "Shop.example",
+                path: "/cats/food",
+                query: "utm_source=x&a=1"
+            }
+        );
         assert_eq!(split_url("/dogs?x=1").path, "/dogs");
         assert_eq!(split_url("/dogs?x=1").host, "");
-        assert_eq!(host_of("https://WWW.Google.com/search?q=1").as_deref(), Some("www.google.com"));
+        assert_eq!(
+            host_of("https://WWW.Google.com/search?q=1").as_deref(),
+            Some("www.google.com")
+        );
         assert_eq!(host_of(""), None);
         assert_eq!(host_of("not a url"), None);
     }
@@ -282,7 +315,10 @@ mod tests {
                 ("trail".into(), "%4".into()),
             ]
         );
-        let many = (0..100).map(|i| format!("k{i}=v")).collect::<Vec<_>>().join("&");
+        let many = (0..100)
+            .map(|i| format!("k{i}=v"))
+            .collect::<Vec<_>>()
+            .join("&");
         assert_eq!(parse_query(&many).len(), MAX_QUERY_PARAMS);
         let long = format!("x={}", "a".repeat(10_000));
         assert_eq!(parse_query(&long)[0].1.len(), MAX_QUERY_VALUE_CHARS);
@@ -317,9 +353,15 @@ mod tests {
         ctx.lang = "ja-JP".into();
         ctx.referrer = "https://www.google.com/".into();
         let attrs = Value::Object(ctx.attributes(Some(Hemisphere::South)));
-        assert_eq!(attrs.get_path("query.pet").and_then(Value::as_str), Some("cat"));
+        assert_eq!(
+            attrs.get_path("query.pet").and_then(Value::as_str),
+            Some("cat")
+        );
         assert_eq!(attrs.get("device").and_then(Value::as_str), Some("mobile"));
-        assert_eq!(attrs.get("weekday").and_then(Value::as_str), Some("saturday"));
+        assert_eq!(
+            attrs.get("weekday").and_then(Value::as_str),
+            Some("saturday")
+        );
         assert_eq!(attrs.get("hour").and_then(Value::as_f64), Some(9.0));
         assert_eq!(attrs.get("season").and_then(Value::as_str), Some("summer"));
         assert_eq!(attrs.get("lang").and_then(Value::as_str), Some("ja-JP"));

@@ -32,7 +32,10 @@ impl Hemisphere {
 
     /// The hemisphere most of a country's people live in (tropical countries by their capital).
     pub fn of_country(country: &str) -> Hemisphere {
-        let south = SOUTHERN_COUNTRIES.as_bytes().chunks(2).any(|c| c == country.as_bytes());
+        let south = SOUTHERN_COUNTRIES
+            .as_bytes()
+            .chunks(2)
+            .any(|c| c == country.as_bytes());
         if south {
             Hemisphere::South
         } else {
@@ -177,12 +180,17 @@ pub struct ZoneInfo {
 /// An unlisted zone of a one-hemisphere area (`Europe/Xyz`) still gives its hemisphere.
 pub fn zone_info(zone: &str) -> ZoneInfo {
     let (area, rest) = zone.split_once('/').unwrap_or(("", zone));
-    let mut info = ZoneInfo { country: None, hemisphere: area_hemisphere(area) };
+    let mut info = ZoneInfo {
+        country: None,
+        hemisphere: area_hemisphere(area),
+    };
     let Some((_, entries)) = ZONES.iter().find(|(a, _)| *a == area) else {
         return info;
     };
     for entry in entries.split(' ') {
-        let Some((name, country)) = entry.split_once(':') else { continue };
+        let Some((name, country)) = entry.split_once(':') else {
+            continue;
+        };
         let hit = match name.strip_suffix('*') {
             Some(prefix) => rest.starts_with(prefix),
             None => name == rest,
@@ -206,8 +214,14 @@ fn area_hemisphere(area: &str) -> Option<Hemisphere> {
 
 /// Decides the visitor's geo: an edge/server hint wins, then the site's configured code, then
 /// the time zone. `None` when nothing usable is known (an invalid hint is ignored, not trusted).
-pub fn resolve(hint: Option<&str>, configured: Option<&str>, time_zone: Option<&str>) -> Option<Geo> {
-    let tz = time_zone.map(str::trim).filter(|z| !z.is_empty() && z.len() <= 64);
+pub fn resolve(
+    hint: Option<&str>,
+    configured: Option<&str>,
+    time_zone: Option<&str>,
+) -> Option<Geo> {
+    let tz = time_zone
+        .map(str::trim)
+        .filter(|z| !z.is_empty() && z.len() <= 64);
     let from_hint = |text: Option<&str>, source| {
         let h = parse_hint(text?)?;
         let hemisphere = Some(Hemisphere::of_country(&h.country));
@@ -358,14 +372,34 @@ mod tests {
     #[test]
     fn japanese_prefecture_hints_are_validated() {
         let h = parse_hint("JP-01").unwrap();
-        assert_eq!((h.country.as_str(), h.region.as_deref()), ("JP", Some("JP-01")));
-        assert_eq!(parse_hint("jp-47").unwrap().region.as_deref(), Some("JP-47"));
-        for bad in ["JP-00", "JP-48", "JP-1", "JP-001", "JP-AB", "JP-", "J", "JPN", "1P", "", "JP-0é"] {
+        assert_eq!(
+            (h.country.as_str(), h.region.as_deref()),
+            ("JP", Some("JP-01"))
+        );
+        assert_eq!(
+            parse_hint("jp-47").unwrap().region.as_deref(),
+            Some("JP-47")
+        );
+        for bad in [
+            "JP-00", "JP-48", "JP-1", "JP-001", "JP-AB", "JP-", "J", "JPN", "1P", "", "JP-0é",
+        ] {
             assert_eq!(parse_hint(bad), None, "{bad}");
         }
-        assert_eq!(parse_hint(" au ").unwrap(), Hint { country: "AU".into(), region: None });
-        assert_eq!(parse_hint("US-CA").unwrap().region.as_deref(), Some("US-CA"));
-        assert_eq!(parse_hint("GB-ENG").unwrap().region.as_deref(), Some("GB-ENG"));
+        assert_eq!(
+            parse_hint(" au ").unwrap(),
+            Hint {
+                country: "AU".into(),
+                region: None
+            }
+        );
+        assert_eq!(
+            parse_hint("US-CA").unwrap().region.as_deref(),
+            Some("US-CA")
+        );
+        assert_eq!(
+            parse_hint("GB-ENG").unwrap().region.as_deref(),
+            Some("GB-ENG")
+        );
         assert_eq!(parse_hint("US-CALI"), None);
     }
 
@@ -376,7 +410,11 @@ mod tests {
             ("Australia/Sydney", Some("AU"), Some(Hemisphere::South)),
             ("Australia/Perth", Some("AU"), Some(Hemisphere::South)),
             ("America/Sao_Paulo", Some("BR"), Some(Hemisphere::South)),
-            ("America/Argentina/Salta", Some("AR"), Some(Hemisphere::South)),
+            (
+                "America/Argentina/Salta",
+                Some("AR"),
+                Some(Hemisphere::South),
+            ),
             ("America/Indiana/Knox", Some("US"), Some(Hemisphere::North)),
             ("America/New_York", Some("US"), Some(Hemisphere::North)),
             ("Europe/Berlin", Some("DE"), Some(Hemisphere::North)),
@@ -395,7 +433,14 @@ mod tests {
             ("Pacific/Nowhere", None, None),
         ];
         for (zone, country, hemisphere) in cases {
-            assert_eq!(zone_info(zone), ZoneInfo { country, hemisphere }, "{zone}");
+            assert_eq!(
+                zone_info(zone),
+                ZoneInfo {
+                    country,
+                    hemisphere
+                },
+                "{zone}"
+            );
         }
     }
 
@@ -427,11 +472,17 @@ mod tests {
         assert_eq!(g.time_zone.as_deref(), Some("Australia/Sydney"));
 
         let g = resolve(Some("garbage!"), Some("AU"), None).unwrap();
-        assert_eq!((g.country.as_deref(), g.source), (Some("AU"), GeoSource::Config));
+        assert_eq!(
+            (g.country.as_deref(), g.source),
+            (Some("AU"), GeoSource::Config)
+        );
         assert_eq!(g.hemisphere, Some(Hemisphere::South));
 
         let g = resolve(None, None, Some("America/Sao_Paulo")).unwrap();
-        assert_eq!((g.country.as_deref(), g.source), (Some("BR"), GeoSource::TimeZone));
+        assert_eq!(
+            (g.country.as_deref(), g.source),
+            (Some("BR"), GeoSource::TimeZone)
+        );
         assert_eq!(g.region, None);
         assert_eq!(g.hemisphere, Some(Hemisphere::South));
 

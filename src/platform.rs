@@ -69,7 +69,11 @@ impl MemoryStore {
 
 impl KeyValueStore for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        Ok(self
+            .entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone()))
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -98,7 +102,11 @@ pub struct FallbackStore<S> {
 
 impl<S: KeyValueStore> FallbackStore<S> {
     pub fn new(primary: S) -> FallbackStore<S> {
-        FallbackStore { primary, memory: MemoryStore::new(), failure: None }
+        FallbackStore {
+            primary,
+            memory: MemoryStore::new(),
+            failure: None,
+        }
     }
 
     /// The error that made this store fall back to memory, if any.

@@ -68,7 +68,10 @@ fn js_values_round_trip_through_the_engine_value() {
     let text = r#"{"b":1.5,"a":[true,null,"猫 🐱"],"c":{"z":-2,"y":{}}}"#;
     let value = js_json::from_js(&parse(text));
     assert_eq!(value.get_path("c.z"), Some(&Value::Number(-2.0)));
-    assert_eq!(value.get("a").unwrap().as_array().unwrap()[2], "猫 🐱".into());
+    assert_eq!(
+        value.get("a").unwrap().as_array().unwrap()[2],
+        "猫 🐱".into()
+    );
     let back = JSON::stringify(&js_json::to_js(&value)).unwrap();
     assert_eq!(back, text);
 }

@@ -29,7 +29,9 @@ pub struct Condition {
 impl Condition {
     pub fn parse(condition: &Value) -> Result<Condition, ConditionError> {
         match condition {
-            Value::Object(members) => Ok(Condition { clauses: members.clone() }),
+            Value::Object(members) => Ok(Condition {
+                clauses: members.clone(),
+            }),
             other => Err(ConditionError {
                 path: String::new(),
                 message: format!("expected an object, found {}", other.type_name()),
