@@ -26,8 +26,11 @@ run("wasm-bindgen", [
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-// The features rustc enables by default for wasm32; every browser Tailor supports has them.
-run("wasm-opt", [
+// wasm-opt from the npm binaryen package (pinned in package.json): Debian's binaryen 108 breaks
+// the externref table that wasm-bindgen emits when reference types are on (rustc's default).
+// The features enabled are those rustc enables by default for wasm32; every browser Tailor
+// supports has them.
+run(join(root, "node_modules", ".bin", "wasm-opt"), [
   join(pkg, "tailor_core_bg.wasm"), "-Oz", "--strip-debug", "--strip-producers",
   "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
   "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",

@@ -27,24 +27,24 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want" --quiet
 fi
 
-# Debian packages: Chromium + its driver for browser tests, binaryen for wasm-opt.
+# Debian packages: Chromium + its driver for browser tests.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
-command -v wasm-opt >/dev/null || missing+=(binaryen)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     say "installing ${missing[*]} (Debian packages)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    die "missing ${missing[*]}: install Chromium, ChromeDriver and binaryen (wasm-opt) with your
-       package manager (Debian: apt-get install chromium chromium-driver binaryen), or run as root"
+    die "missing ${missing[*]}: install Chromium and ChromeDriver with your package manager
+       (Debian: apt-get install chromium chromium-driver), or run as root"
   fi
 fi
 
-# npm dependencies (playwright-core drives the system Chromium; it never downloads a browser).
-if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm dependencies: playwright-core drives the system Chromium (it never downloads a browser);
+# binaryen provides wasm-opt.
+if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi

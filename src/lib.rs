@@ -18,5 +18,8 @@ pub mod value;
 
 pub use value::Value;
 
+/// The browser shell (wasm32 only). Public so browser tests can drive it; page code uses the
+/// exports that wasm-bindgen generates, not this module.
 #[cfg(target_arch = "wasm32")]
-mod browser;
+#[doc(hidden)]
+pub mod browser;

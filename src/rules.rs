@@ -184,7 +184,10 @@ mod tests {
     #[test]
     fn errors_name_the_rule_and_the_problem() {
         let err = rules(r##"[{"id":"a","actions":[{"selector":"#x"}]}]"##).unwrap_err();
-        assert_eq!(err.to_string(), "rule \"a\": action #0: needs a string \"text\"");
+        assert_eq!(
+            err.to_string(),
+            "rule \"a\": action #0: needs a string \"text\""
+        );
         let err = rules(r#"[{"actions":[]}]"#).unwrap_err();
         assert_eq!(err.to_string(), "rule #0: needs a non-empty string \"id\"");
         let err = rules(r#"[{"id":"a","actions":[]},{"id":"a","actions":[]}]"#).unwrap_err();

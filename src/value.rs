@@ -181,9 +181,12 @@ mod tests {
 
     #[test]
     fn dot_paths_reach_nested_members() {
-        let v = Value::parse_json(r#"{"geo":{"country":"JP","region":"JP-01"},"visits":3}"#)
-            .unwrap();
-        assert_eq!(v.get_path("geo.region").and_then(Value::as_str), Some("JP-01"));
+        let v =
+            Value::parse_json(r#"{"geo":{"country":"JP","region":"JP-01"},"visits":3}"#).unwrap();
+        assert_eq!(
+            v.get_path("geo.region").and_then(Value::as_str),
+            Some("JP-01")
+        );
         assert_eq!(v.get_path("visits").and_then(Value::as_f64), Some(3.0));
         assert!(v.get_path("geo.city").is_none());
         assert!(v.get_path("visits.x").is_none());

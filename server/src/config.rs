@@ -126,7 +126,9 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         ServeConfig::from_args(&args, |k| {
-            env.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())
+            env.iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.clone())
         })
     }
 
@@ -156,8 +158,14 @@ mod tests {
             parse(&["--port", "http"], &[]).unwrap_err(),
             "invalid port `http`: expected 0-65535"
         );
-        assert_eq!(parse(&["--port"], &[]).unwrap_err(), "`--port` needs a value");
-        assert_eq!(parse(&["--nope"], &[]).unwrap_err(), "unknown option `--nope`");
+        assert_eq!(
+            parse(&["--port"], &[]).unwrap_err(),
+            "`--port` needs a value"
+        );
+        assert_eq!(
+            parse(&["--nope"], &[]).unwrap_err(),
+            "unknown option `--nope`"
+        );
         assert!(parse(&["--db", "mysql://x"], &[]).is_err());
         assert!(parse(&["--db", "sqlite://"], &[]).is_err());
         assert!(parse(&["--host", "localhost.example"], &[]).is_err());

@@ -48,7 +48,11 @@ async fn get(router: axum::Router, uri: &str) -> (StatusCode, String, String) {
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, String::from_utf8_lossy(&body).into_owned())
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -60,7 +64,10 @@ async fn healthz_reports_the_database() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok");
     assert_eq!(json["database"], "ok");
-    assert!(site.dir.join("t.db").exists(), "database file created at start");
+    assert!(
+        site.dir.join("t.db").exists(),
+        "database file created at start"
+    );
 }
 
 #[tokio::test]

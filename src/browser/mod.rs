@@ -4,9 +4,9 @@
 //! decided. It holds no decisions of its own. Everything it exports is small and typed; errors
 //! cross to JavaScript as real `Error` objects, never as panics or bare strings.
 
-mod dom;
-mod js_json;
-mod storage;
+pub mod dom;
+pub mod js_json;
+pub mod storage;
 
 use crate::rules::RuleSet;
 use crate::Value;

@@ -1,0 +1,165 @@
+// The walking skeleton, end to end: real server, real Chromium, as a visitor meets it.
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { distWithout, frameRecorder, launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
+
+const ORIGINAL = "Welcome to Pawsome Pets!";
+const PERSONALIZED = "Welcome back! Your pets missed you.";
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function greetingOf(page) {
+  return page.locator("#greeting").textContent();
+}
+
+async function tailorReady(page) {
+  return page.evaluate(() =>
+    new Promise((resolve) => {
+      const t = window.tailor;
+      if (t && typeof t.ready === "function") t.ready().then(resolve);
+      else document.addEventListener("tailor:ready", (e) => resolve(e.detail.report), { once: true });
+    }),
+  );
+}
+
+describe("demo site", () => {
+  let server;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test("the first visit shows the default greeting, the second the personalized one", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { errors } = watchConsole(page);
+    await page.goto(server.url + "/");
+    const first = await tailorReady(page);
+    assert.equal(first.visits, 1);
+    assert.equal(await greetingOf(page), ORIGINAL);
+
+    await page.reload();
+    const second = await tailorReady(page);
+    assert.equal(second.visits, 2);
+    assert.deepEqual(second.matched, ["welcome-back"]);
+    assert.equal(await greetingOf(page), PERSONALIZED);
+    assert.equal(await page.evaluate(() => localStorage.getItem("tailor:visits")), "2");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("no frame shows the original greeting on the second-visit load", async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(frameRecorder("#greeting", ORIGINAL));
+    const page = await context.newPage();
+    await page.goto(server.url + "/");
+    await tailorReady(page);
+    await page.waitForFunction(() => window.__tailorFrames.frames >= 10);
+    // The recorder does see the original greeting when it is shown: first visit, no rule.
+    const firstVisit = await page.evaluate(() => window.__tailorFrames);
+    assert.ok(firstVisit.original > 0, "the recorder saw the default greeting on the first visit");
+
+    await page.reload();
+    await tailorReady(page);
+    await page.waitForFunction(() => window.__tailorFrames.frames >= 10);
+    const secondVisit = await page.evaluate(() => window.__tailorFrames);
+    assert.equal(await greetingOf(page), PERSONALIZED);
+    assert.equal(
+      secondVisit.original,
+      0,
+      `frames showing the original greeting: ${secondVisit.original} of ${secondVisit.frames}: ` +
+        secondVisit.samples.slice(0, 20).join(" | "),
+    );
+    await context.close();
+  });
+
+  test("commands queued before load are replayed, and a throwing one breaks nothing", async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      window.tailor = [
+        (t) => (window.__replayed = t.version),
+        () => {
+          throw new Error("page bug");
+        },
+        (t) => (window.__after = t.report().visits),
+      ];
+    });
+    const page = await context.newPage();
+    const { messages, errors } = watchConsole(page);
+    await page.goto(server.url + "/");
+    await tailorReady(page);
+    assert.equal(await page.evaluate(() => window.__replayed), "0.1.0");
+    assert.equal(await page.evaluate(() => window.__after), 1);
+    assert.ok(messages.some((m) => m.type === "error" && m.text.includes("a queued command threw")));
+    assert.deepEqual(errors, [], "the throwing command did not escape as an uncaught error");
+    await context.close();
+  });
+});
+
+describe("bad starts show the original content and say why", () => {
+  test("the wasm file is missing", async () => {
+    const dist = distWithout("tailor_core_bg.wasm");
+    const server = await startServer({ dist });
+    try {
+      const page = await browser.newPage();
+      const { messages } = watchConsole(page);
+      await page.goto(server.url + "/");
+      await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
+      assert.equal(await greetingOf(page), ORIGINAL);
+      await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
+      const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
+      assert.ok(error, "a Tailor console error: " + JSON.stringify(messages));
+      assert.match(error.text, /could not load .*tailor_core_bg\.wasm \(HTTP 404\)/);
+      // Revealed by the failure itself, not by waiting for the timeout.
+      assert.ok(!messages.some((m) => m.text.includes("not ready after")));
+      await page.close();
+    } finally {
+      await server.stop();
+      rmSync(dist, { recursive: true, force: true });
+    }
+  });
+
+  describe("Content-Security-Policy", () => {
+    let server;
+    before(async () => {
+      server = await startServer({ site: pagesDir });
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    test("without 'wasm-unsafe-eval' the page keeps its content and the console says why", async () => {
+      const page = await browser.newPage();
+      const { messages } = watchConsole(page);
+      await page.goto(server.url + "/csp-strict.html");
+      await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
+      await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
+      assert.equal(await greetingOf(page), "Original greeting");
+      const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
+      assert.ok(error, "a Tailor console error: " + JSON.stringify(messages));
+      assert.match(error.text, /Content-Security-Policy/);
+      assert.match(error.text, /'wasm-unsafe-eval'/);
+      await page.close();
+    });
+
+    test("with 'wasm-unsafe-eval' (and no inline styles allowed) Tailor works", async () => {
+      const page = await browser.newPage();
+      const { messages, errors } = watchConsole(page);
+      await page.goto(server.url + "/csp-wasm.html");
+      await tailorReady(page);
+      assert.equal(await greetingOf(page), "Personalized");
+      assert.deepEqual(errors, []);
+      assert.ok(!messages.some((m) => m.type === "error"), JSON.stringify(messages));
+      await page.close();
+    });
+  });
+});
