@@ -7,6 +7,7 @@
 
 pub mod bucket;
 pub mod condition;
+pub mod config;
 pub mod consent;
 pub mod context;
 pub mod geo;

@@ -2,66 +2,413 @@
 //!
 //! It turns browser state into engine inputs, calls the pure engine, and applies what the engine
 //! decided. It holds no decisions of its own. Everything it exports is small and typed; errors
-//! cross to JavaScript as real `Error` objects, never as panics or bare strings.
+//! cross to JavaScript as real `Error` objects, never as panics or bare strings. It never calls
+//! page code: events for the page are queued and handed to the loader (`takeEvents`), which
+//! dispatches them after the call has returned.
 
 pub mod dom;
 pub mod js_json;
+pub mod page;
+pub mod platform;
 pub mod storage;
 
+use crate::config::SiteConfig;
+use crate::consent::{Consent, Effects, Purpose};
+use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
+use crate::profile::{self, LiveProfile, LoadStatus, Op};
 use crate::rules::RuleSet;
 use crate::Value;
+use platform::CryptoRandom;
+use storage::LocalStore;
 use wasm_bindgen::prelude::*;
 
-/// Where the visit count lives in `localStorage` (walking-skeleton profile).
-const VISITS_KEY: &str = "tailor:visits";
-
-/// Counts this page view, decides with `rules` (a parsed rules object, as `JSON.parse` returns
-/// it) and, unless `apply` is false, changes the page. Returns a report for the loader:
-/// `{ visits, persisted, matched: string[], applied: number }`.
+/// Tailor on one page: the visitor's live profile, their consent, and the site's configuration.
 ///
 /// @example
 /// ```ts
-/// import init, { boot } from "./tailor_core.js";
+/// import init, { Tailor } from "./tailor_core.js";
 /// await init();
-/// const report = boot(JSON.parse(document.getElementById("tailor-rules").textContent), true);
+/// const engine = new Tailor({ consent: "required" }, navigator.globalPrivacyControl === true);
+/// const report = engine.start(rules, true);
+/// engine.consent({ personalization: true });
 /// ```
 #[wasm_bindgen]
-pub fn boot(rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
-    let rules = RuleSet::parse(&js_json::from_js(&rules))
-        .map_err(|e| JsError::new(&["Tailor: invalid rules: ", &e.to_string()].concat()))?;
+pub struct Tailor {
+    config: SiteConfig,
+    store: FallbackStore<LocalStore>,
+    live: LiveProfile,
+    consent: Consent,
+    ctx: crate::context::PageContext,
+    events: Vec<Value>,
+    storage_warned: bool,
+}
 
-    let store = storage::LocalStore::open();
-    let previous = store
-        .get(VISITS_KEY)
-        .and_then(|text| text.trim().parse::<u32>().ok())
-        .unwrap_or(0);
-    let visits = previous.saturating_add(1);
-    let persisted = store.set(VISITS_KEY, &visits.to_string());
+#[wasm_bindgen]
+impl Tailor {
+    /// Loads the visitor's profile and consent from storage. Never throws: a bad configuration,
+    /// corrupt storage or blocked storage each print one console warning and Tailor goes on
+    /// (with defaults, a fresh profile, or in memory).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, gpc: bool) -> Tailor {
+        let (config, warnings) = SiteConfig::parse(&js_json::from_js(&config));
+        for w in &warnings {
+            warn(&["Tailor: ", w].concat());
+        }
+        let mut store = FallbackStore::new(LocalStore::open());
+        let now = js_sys::Date::now();
+        let record = read_json(&mut store, CONSENT_KEY);
+        let consent = Consent::restore(config.consent_mode, gpc, record.as_ref());
+        let stored = read_json(&mut store, PROFILE_KEY);
+        let (live, status) =
+            LiveProfile::load(stored.as_ref(), &config.profile, now, &mut CryptoRandom);
+        if let Some(reason) = status.warning() {
+            warn(
+                &[
+                    "Tailor: the stored profile was discarded (",
+                    reason,
+                    "); starting fresh",
+                ]
+                .concat(),
+            );
+        }
+        let mut tailor = Tailor {
+            ctx: page::context(now),
+            config,
+            store,
+            live,
+            consent,
+            events: Vec::new(),
+            storage_warned: false,
+        };
+        tailor.warn_storage();
+        tailor
+    }
 
-    let attributes = Value::Object(vec![("visits".into(), Value::Number(visits.into()))]);
-    let decisions = rules.decide(&attributes);
-    let mut applied = 0;
-    if apply {
-        for decision in &decisions {
-            applied += dom::apply_actions(decision.actions);
+    /// Counts this page view, decides with `rules` (as `JSON.parse` returns them) and, unless
+    /// `apply` is false (the loader already gave up waiting), changes the page.
+    /// Returns `{ visits, pageViews, persisted, matched: string[], applied }`.
+    pub fn start(&mut self, rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
+        let rules = RuleSet::parse(&js_json::from_js(&rules))
+            .map_err(|e| JsError::new(&["Tailor: invalid rules: ", &e.to_string()].concat()))?;
+        let topics = page::head_topics(&self.ctx, &self.config);
+        let weighted: Vec<(&str, f64)> = topics.iter().map(|t| (t.as_str(), 1.0)).collect();
+        let ops = profile::page_ops(&self.ctx, &weighted, &self.config.profile);
+        self.live.record_all(ops, &self.config.profile);
+
+        let attributes = self.attributes();
+        let decisions = rules.decide(&attributes);
+        let mut applied = 0;
+        if apply {
+            for decision in &decisions {
+                applied += dom::apply_actions(decision.actions);
+            }
+        }
+        let mut matched = Vec::with_capacity(decisions.len());
+        for d in &decisions {
+            matched.push(Value::from(d.rule_id));
+            if apply {
+                let op = Op::exposure(d.rule_id, &self.ctx);
+                self.live.record(op, &self.config.profile);
+            }
+        }
+        self.save();
+        let report = Value::Object(vec![
+            (
+                "visits".into(),
+                attributes.get("visits").cloned().unwrap_or_default(),
+            ),
+            (
+                "pageViews".into(),
+                attributes.get("pageViews").cloned().unwrap_or_default(),
+            ),
+            ("persisted".into(), Value::Bool(self.persisted())),
+            ("matched".into(), Value::Array(matched)),
+            ("applied".into(), Value::Number(applied as f64)),
+        ]);
+        self.emit("tailor:decided", report.clone());
+        Ok(js_json::to_js(&report))
+    }
+
+    /// Adds the topics marked in the body (`data-tailor-topic`); the loader calls it once the
+    /// document is parsed.
+    #[wasm_bindgen(js_name = bodyTopics)]
+    pub fn body_topics(&mut self) {
+        let now = js_sys::Date::now();
+        for topic in page::body_topics() {
+            let op = Op::Topic {
+                at: now,
+                topic,
+                weight: 1.0,
+            };
+            self.live.record(op, &self.config.profile);
+        }
+        self.save();
+    }
+
+    /// `tailor.set(path, value)`: `name` and `pet` declare the visitor's own answers; any other
+    /// key is a custom attribute. Values are strings, numbers, booleans, or `null` to remove.
+    pub fn set(&mut self, path: &str, value: JsValue) -> Result<(), JsError> {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(JsError::new(
+                "Tailor: set(path, value) needs a non-empty path",
+            ));
+        }
+        let value = js_json::from_js(&value);
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            return Err(JsError::new(
+                "Tailor: set(path, value) takes a string, number, boolean or null",
+            ));
+        }
+        let op = Op::Set {
+            at: js_sys::Date::now(),
+            path: path.to_owned(),
+            value,
+        };
+        self.live.record(op, &self.config.profile);
+        self.save();
+        Ok(())
+    }
+
+    /// `tailor.track(name)`: counts a named event (`add_to_cart`, `purchase`, ...).
+    pub fn track(&mut self, name: &str) -> Result<(), JsError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(JsError::new(
+                "Tailor: track(name) needs a non-empty event name",
+            ));
+        }
+        let op = Op::Event {
+            at: js_sys::Date::now(),
+            name: name.to_owned(),
+        };
+        self.live.record(op, &self.config.profile);
+        self.save();
+        self.emit(
+            "tailor:track",
+            Value::Object(vec![("name".into(), name.into())]),
+        );
+        Ok(())
+    }
+
+    /// A `data-tailor-capture` form was submitted: the visitor's own name and pet.
+    pub fn declare(&mut self, name: Option<String>, pet: Option<String>) {
+        let clean = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let (name, pet) = (clean(name), clean(pet));
+        if name.is_none() && pet.is_none() {
+            return;
+        }
+        let op = Op::Declare {
+            at: js_sys::Date::now(),
+            name,
+            pet,
+        };
+        self.live.record(op, &self.config.profile);
+        self.save();
+    }
+
+    /// `tailor.consent({ personalization?: boolean, sync?: boolean })`: records the visitor's
+    /// choice and carries out what it means (withdrawing personalization erases the stored
+    /// profile). Returns the consent state.
+    pub fn consent(&mut self, choices: JsValue) -> Result<JsValue, JsError> {
+        let choices = js_json::from_js(&choices);
+        let Some(members) = choices.as_object() else {
+            return Err(JsError::new(
+                "Tailor: consent() takes an object like { personalization: true, sync: false }",
+            ));
+        };
+        let mut changes = Vec::new();
+        for (key, value) in members {
+            let (Some(purpose), Some(granted)) = (Purpose::parse(key), value.as_bool()) else {
+                return Err(JsError::new(
+                    &[
+                        "Tailor: consent(): \"",
+                        key,
+                        "\" must be personalization or sync, set to true or false",
+                    ]
+                    .concat(),
+                ));
+            };
+            changes.push((purpose, granted));
+        }
+        let now = js_sys::Date::now();
+        for (purpose, granted) in changes {
+            let effects = self.consent.set(purpose, granted, now);
+            self.carry_out(effects);
+        }
+        let state = self.consent_value();
+        self.emit("tailor:consentchange", state.clone());
+        Ok(js_json::to_js(&state))
+    }
+
+    /// The consent state: `{ mode, gpc, personalization, sync }` with what is allowed now.
+    #[wasm_bindgen(js_name = consentState)]
+    pub fn consent_state(&self) -> JsValue {
+        js_json::to_js(&self.consent_value())
+    }
+
+    /// Everything Tailor keeps about the visitor on this device, as it is stored.
+    pub fn profile(&self) -> JsValue {
+        let value = Value::Object(vec![
+            ("profile".into(), profile::encode(self.live.profile())),
+            ("consent".into(), self.consent.record()),
+            ("persisted".into(), Value::Bool(self.persisted())),
+        ]);
+        js_json::to_js(&value)
+    }
+
+    /// Erases the profile on this device and starts a fresh anonymous one (in memory until the
+    /// next page view); the visitor's consent choices are kept, because forgetting a refusal
+    /// would undo it.
+    pub fn forget(&mut self) {
+        let effects = self.consent.forget_effects();
+        self.carry_out(effects);
+        self.emit("tailor:forget", Value::Object(Vec::new()));
+    }
+
+    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending.
+    #[wasm_bindgen(js_name = storageChanged)]
+    pub fn storage_changed(&mut self, key: Option<String>) {
+        if key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
+            return;
+        }
+        let stored = read_json(&mut self.store, PROFILE_KEY);
+        let now = js_sys::Date::now();
+        let status = self.live.reload(
+            stored.as_ref(),
+            &self.config.profile,
+            now,
+            &mut CryptoRandom,
+        );
+        if status == LoadStatus::New && !self.live.pending().is_empty() {
+            self.save();
         }
     }
 
-    let matched = decisions
-        .iter()
-        .map(|d| Value::String(d.rule_id.to_owned()))
-        .collect();
-    let report = Value::Object(vec![
-        ("visits".into(), Value::Number(visits.into())),
-        ("persisted".into(), Value::Bool(persisted)),
-        ("matched".into(), Value::Array(matched)),
-        ("applied".into(), Value::Number(applied as f64)),
-    ]);
-    Ok(js_json::to_js(&report))
+    /// Writes pending changes now (the loader calls it on `pagehide`).
+    pub fn flush(&mut self) {
+        self.save();
+    }
+
+    /// The events queued for the page since the last call: `[{ type, detail }]`.
+    #[wasm_bindgen(js_name = takeEvents)]
+    pub fn take_events(&mut self) -> JsValue {
+        js_json::to_js(&Value::Array(std::mem::take(&mut self.events)))
+    }
 }
 
-/// The engine's version, for the loader's console messages and bug reports.
-#[wasm_bindgen]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
+impl Tailor {
+    fn attributes(&self) -> Value {
+        profile::attributes(self.live.profile(), &self.ctx, &self.config.profile)
+    }
+
+    fn persisted(&self) -> bool {
+        self.consent.may_store() && self.store.is_persistent()
+    }
+
+    /// Writes this tab's pending ops onto what is stored now (so another tab's writes survive).
+    /// Without consent to store, nothing is written: the profile lives in memory only.
+    fn save(&mut self) {
+        if !self.consent.may_store() || self.live.pending().is_empty() {
+            return;
+        }
+        let stored = read_json(&mut self.store, PROFILE_KEY);
+        let now = js_sys::Date::now();
+        let save = self.live.prepare_save(
+            stored.as_ref(),
+            &self.config.profile,
+            now,
+            &mut CryptoRandom,
+        );
+        if let Some(reason) = save.status.warning() {
+            warn(
+                &[
+                    "Tailor: the stored profile was discarded (",
+                    reason,
+                    "); starting fresh",
+                ]
+                .concat(),
+            );
+        }
+        let Some(text) = stringify(&save.value) else {
+            return;
+        };
+        self.store.set(PROFILE_KEY, &text);
+        self.live.saved(save, &self.config.profile);
+        self.warn_storage();
+    }
+
+    fn carry_out(&mut self, effects: Effects) {
+        if effects.erase_profile {
+            self.store.remove(PROFILE_KEY);
+            self.live.forget(js_sys::Date::now(), &mut CryptoRandom);
+        }
+        if let Some(record) = &effects.write_record {
+            if let Some(text) = stringify(record) {
+                self.store.set(CONSENT_KEY, &text);
+            }
+        }
+        if effects.write_profile {
+            self.save();
+        }
+        // clear_outbox / request_server_erase / start_sync: the outbox arrives with sync.
+        self.warn_storage();
+    }
+
+    fn consent_value(&self) -> Value {
+        let mode = match self.consent.mode {
+            crate::consent::ConsentMode::Implied => "implied",
+            crate::consent::ConsentMode::Required => "required",
+        };
+        Value::Object(vec![
+            ("mode".into(), mode.into()),
+            ("gpc".into(), Value::Bool(self.consent.gpc)),
+            (
+                "personalization".into(),
+                Value::Bool(self.consent.may_store()),
+            ),
+            ("sync".into(), Value::Bool(self.consent.may_sync())),
+        ])
+    }
+
+    fn emit(&mut self, kind: &str, detail: Value) {
+        self.events.push(Value::Object(vec![
+            ("type".into(), kind.into()),
+            ("detail".into(), detail),
+        ]));
+    }
+
+    /// One console warning when storage fails, however often it fails after.
+    fn warn_storage(&mut self) {
+        if self.storage_warned {
+            return;
+        }
+        if let Some(failure) = self.store.failure() {
+            self.storage_warned = true;
+            warn(&["Tailor: ", failure.message()].concat());
+        }
+    }
+}
+
+/// Reads and parses a stored JSON record with the browser's own `JSON.parse`. Text that is not
+/// JSON is reported once as the reason for starting fresh, like any other corrupt record.
+fn read_json<S: KeyValueStore>(store: &mut FallbackStore<S>, key: &str) -> Option<Value> {
+    let text = store.get(key)?;
+    match js_sys::JSON::parse(&text) {
+        Ok(value) => Some(js_json::from_js(&value)),
+        Err(_) => {
+            warn(&["Tailor: stored ", key, " is not valid JSON; it is ignored"].concat());
+            Some(Value::String(text))
+        }
+    }
+}
+
+fn stringify(value: &Value) -> Option<String> {
+    js_sys::JSON::stringify(&js_json::to_js(value))
+        .ok()
+        .and_then(|s| s.as_string())
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&message.into());
 }

@@ -1,30 +1,55 @@
 //! `localStorage` as the hostile browser really offers it: possibly missing, blocked (a
 //! `SecurityError` when cookies are disabled or in some private modes) or full (a
-//! `QuotaExceededError`). Every failure degrades to "not persisted" and never throws or panics;
-//! the engine keeps working in memory. (Not gloo-storage: its accessors `expect_throw` when
-//! storage is missing, and its typed API pulls serde_json into the wasm.)
+//! `QuotaExceededError`). Each failure is classified into the engine's [`StoreError`]; the
+//! engine's `FallbackStore` then keeps working in memory. Nothing here throws or panics.
+//! (Not gloo-storage: its accessors `expect_throw` when storage is missing, and its typed API
+//! pulls serde_json into the wasm.)
 
-use web_sys::Storage;
+use crate::platform::{KeyValueStore, StoreError};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DomException, Storage};
 
 pub struct LocalStore {
-    storage: Option<Storage>,
+    storage: Result<Storage, StoreError>,
 }
 
 impl LocalStore {
-    /// Opens `localStorage`; a missing or blocked one gives a store that keeps nothing.
+    /// Opens `localStorage`; when it is missing or blocked, every call answers with that error.
     pub fn open() -> LocalStore {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let storage = match web_sys::window().map(|w| w.local_storage()) {
+            None | Some(Ok(None)) => Err(StoreError::Unavailable),
+            Some(Ok(Some(storage))) => Ok(storage),
+            Some(Err(e)) => Err(classify(&e)),
+        };
         LocalStore { storage }
     }
 
-    pub fn get(&self, key: &str) -> Option<String> {
-        self.storage.as_ref()?.get_item(key).ok().flatten()
+    fn storage(&self) -> Result<&Storage, StoreError> {
+        self.storage.as_ref().map_err(|e| *e)
+    }
+}
+
+impl KeyValueStore for LocalStore {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.storage()?.get_item(key).map_err(|e| classify(&e))
     }
 
-    /// Writes `value`; false when storage is missing, blocked or full.
-    pub fn set(&self, key: &str, value: &str) -> bool {
-        self.storage
-            .as_ref()
-            .is_some_and(|s| s.set_item(key, value).is_ok())
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.storage()?
+            .set_item(key, value)
+            .map_err(|e| classify(&e))
+    }
+
+    fn remove(&mut self, key: &str) -> Result<(), StoreError> {
+        self.storage()?.remove_item(key).map_err(|e| classify(&e))
+    }
+}
+
+/// Maps what the browser threw onto the engine's kinds of storage failure.
+pub fn classify(error: &JsValue) -> StoreError {
+    match error.dyn_ref::<DomException>().map(|e| e.name()) {
+        Some(name) if name == "SecurityError" => StoreError::Blocked,
+        Some(name) if name == "QuotaExceededError" => StoreError::QuotaExceeded,
+        _ => StoreError::Other,
     }
 }

@@ -1,0 +1,94 @@
+//! Reads what this page view knows: URL, referrer, language, screen, local time and time zone,
+//! the server's location hint and the page's topics. Coarse context only: never the Geolocation
+//! API, nothing that fingerprints the device.
+
+use crate::config::SiteConfig;
+use crate::context::{Device, PageContext};
+use js_sys::{Array, Date, Object, Reflect};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element};
+
+pub fn context(now: f64) -> PageContext {
+    let window = web_sys::window();
+    let document = window.as_ref().and_then(|w| w.document());
+    let url = window
+        .as_ref()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let mut ctx = PageContext::new(now, &url);
+    if let Some(doc) = &document {
+        ctx.referrer = doc.referrer();
+        ctx.geo_hint = meta(doc, "tailor:geo");
+    }
+    if let Some(w) = &window {
+        ctx.lang = w.navigator().language().unwrap_or_default();
+        let width = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        ctx.device = Device::from_screen_width(width);
+    }
+    let date = Date::new(&now.into());
+    ctx.hour = date.get_hours() as u8;
+    ctx.weekday = date.get_day() as u8;
+    ctx.month = date.get_month() as u8 + 1;
+    ctx.utc_offset_min = -(date.get_timezone_offset() as i32);
+    ctx.time_zone = time_zone();
+    ctx
+}
+
+/// `Intl.DateTimeFormat().resolvedOptions().timeZone`, e.g. `Asia/Tokyo`.
+fn time_zone() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
+    Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()?
+        .as_string()
+}
+
+fn meta(doc: &Document, name: &str) -> Option<String> {
+    let selector = ["meta[name=\"", name, "\"]"].concat();
+    let content = doc
+        .query_selector(&selector)
+        .ok()??
+        .get_attribute("content")?;
+    let content = content.trim();
+    (!content.is_empty()).then(|| content.to_owned())
+}
+
+/// Topics of this page known in `<head>`: `<meta name="tailor:topics" content="cats, cat-food">`
+/// and the site's URL patterns. Each counts as one ordinary view (weight 1).
+pub fn head_topics(ctx: &PageContext, config: &SiteConfig) -> Vec<String> {
+    let mut topics: Vec<String> = Vec::new();
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        if let Some(list) = meta(&doc, "tailor:topics") {
+            push_topics(&mut topics, &list);
+        }
+    }
+    for topic in config.topics_for_path(&ctx.path) {
+        push_topics(&mut topics, topic);
+    }
+    topics
+}
+
+/// Topics marked in the body: `data-tailor-topic="cat-toys"` on any element.
+pub fn body_topics() -> Vec<String> {
+    let mut topics = Vec::new();
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return topics;
+    };
+    if let Ok(nodes) = doc.query_selector_all("[data-tailor-topic]") {
+        for i in 0..nodes.length() {
+            if let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                if let Some(list) = el.get_attribute("data-tailor-topic") {
+                    push_topics(&mut topics, &list);
+                }
+            }
+        }
+    }
+    topics
+}
+
+fn push_topics(out: &mut Vec<String>, list: &str) {
+    for t in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_owned());
+        }
+    }
+}

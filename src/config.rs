@@ -1,0 +1,234 @@
+//! The site's configuration of Tailor: consent mode, site-wide location, topics by URL, profile
+//! tuning. Parsed once from the page's `#tailor-config` JSON (or the script tag's data
+//! attributes, which the loader folds in).
+//!
+//! A configuration mistake must never break the page: an unknown key or a value of the wrong type
+//! is reported as a warning and its default is used.
+
+use crate::consent::ConsentMode;
+use crate::profile::ProfileConfig;
+use crate::Value;
+
+const DAY_MS: f64 = 86_400_000.0;
+const MINUTE_MS: f64 = 60_000.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    /// `implied` (default): personalize until the visitor refuses; `required`: keep nothing on
+    /// the device until the visitor grants it.
+    pub consent_mode: ConsentMode,
+    pub profile: ProfileConfig,
+    /// Path patterns (`*` matches any run of characters) and the topics a matching page adds.
+    pub topic_patterns: Vec<(String, String)>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            consent_mode: ConsentMode::Implied,
+            profile: ProfileConfig::default(),
+            topic_patterns: Vec::new(),
+        }
+    }
+}
+
+impl SiteConfig {
+    /// Parses the configuration; returns it with one warning per ignored key.
+    pub fn parse(value: &Value) -> (SiteConfig, Vec<String>) {
+        let mut config = SiteConfig::default();
+        let mut warnings = Vec::new();
+        let Some(members) = value.as_object() else {
+            if !value.is_null() {
+                warnings.push("config: expected an object; using the defaults".to_owned());
+            }
+            return (config, warnings);
+        };
+        for (key, v) in members {
+            let ok = match key.as_str() {
+                "consent" => match v.as_str() {
+                    Some("implied") => true,
+                    Some("required") => {
+                        config.consent_mode = ConsentMode::Required;
+                        true
+                    }
+                    _ => false,
+                },
+                "geo" => match v.as_str() {
+                    Some(g) if !g.trim().is_empty() => {
+                        config.profile.geo = Some(g.trim().to_owned());
+                        true
+                    }
+                    _ => v.is_null(),
+                },
+                "topics" => parse_topics(v, &mut config.topic_patterns),
+                "profile" => parse_profile(v, &mut config.profile, &mut warnings),
+                // Read by the loader, not the engine.
+                "timeout" | "debug" | "rules" => true,
+                _ => {
+                    warnings.push(["config: unknown key \"", key, "\" ignored"].concat());
+                    continue;
+                }
+            };
+            if !ok {
+                warnings.push(["config: invalid \"", key, "\"; using the default"].concat());
+            }
+        }
+        (config, warnings)
+    }
+
+    /// The topic lists of every pattern that matches `path`.
+    pub fn topics_for_path<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.topic_patterns
+            .iter()
+            .filter(move |(pattern, _)| glob_match(pattern, path))
+            .map(|(_, topics)| topics.as_str())
+    }
+}
+
+fn parse_topics(v: &Value, out: &mut Vec<(String, String)>) -> bool {
+    let Some(members) = v.as_object() else {
+        return false;
+    };
+    for (pattern, topics) in members {
+        let list = match topics {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => {
+                let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                if names.len() != items.len() {
+                    return false;
+                }
+                names.join(",")
+            }
+            _ => return false,
+        };
+        out.push((pattern.clone(), list));
+    }
+    true
+}
+
+fn parse_profile(v: &Value, profile: &mut ProfileConfig, warnings: &mut Vec<String>) -> bool {
+    let Some(members) = v.as_object() else {
+        return false;
+    };
+    for (key, value) in members {
+        let n = value.as_f64().filter(|n| n.is_finite() && *n > 0.0);
+        let ok = match (key.as_str(), n) {
+            ("sessionIdleMinutes", Some(n)) => {
+                profile.session_idle_ms = n * MINUTE_MS;
+                true
+            }
+            ("topicHalfLifeDays", Some(n)) => {
+                profile.topic_half_life_ms = n * DAY_MS;
+                true
+            }
+            ("expiryDays", Some(n)) => {
+                profile.expiry_ms = n * DAY_MS;
+                true
+            }
+            ("maxTopics", Some(n)) if n <= 256.0 => {
+                profile.max_topics = n as usize;
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            warnings.push(["config: invalid profile setting \"", key, "\" ignored"].concat());
+        }
+    }
+    true
+}
+
+/// `*` matches any run of characters (slashes included); everything else matches itself.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> (SiteConfig, Vec<String>) {
+        SiteConfig::parse(&Value::parse_json(json).unwrap())
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_configured() {
+        let (c, w) = SiteConfig::parse(&Value::Null);
+        assert_eq!(c, SiteConfig::default());
+        assert!(w.is_empty());
+        assert_eq!(c.consent_mode, ConsentMode::Implied);
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let (c, w) = parse(
+            r#"{"consent":"required","geo":"JP-01","topics":{"/cats/*":"cats, cat-food",
+                "/dogs*":["dogs"]},"profile":{"sessionIdleMinutes":10,"topicHalfLifeDays":7,
+                "expiryDays":90,"maxTopics":16},"timeout":500}"#,
+        );
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.consent_mode, ConsentMode::Required);
+        assert_eq!(c.profile.geo.as_deref(), Some("JP-01"));
+        assert_eq!(c.profile.session_idle_ms, 600_000.0);
+        assert_eq!(c.profile.topic_half_life_ms, 7.0 * DAY_MS);
+        assert_eq!(c.profile.expiry_ms, 90.0 * DAY_MS);
+        assert_eq!(c.profile.max_topics, 16);
+        let cats: Vec<_> = c.topics_for_path("/cats/toys").collect();
+        assert_eq!(cats, ["cats, cat-food"]);
+        let dogs: Vec<_> = c.topics_for_path("/dogs").collect();
+        assert_eq!(dogs, ["dogs"]);
+        assert_eq!(c.topics_for_path("/").count(), 0);
+    }
+
+    #[test]
+    fn mistakes_warn_and_keep_the_defaults() {
+        let (c, w) = parse(
+            r#"{"consent":"maybe","colour":"red","topics":{"/x":[1]},
+                "profile":{"maxTopics":-3,"nope":1}}"#,
+        );
+        assert_eq!(c.consent_mode, ConsentMode::Implied);
+        assert_eq!(c.profile.max_topics, 32);
+        assert_eq!(
+            w,
+            [
+                "config: invalid \"consent\"; using the default",
+                "config: unknown key \"colour\" ignored",
+                "config: invalid \"topics\"; using the default",
+                "config: invalid profile setting \"maxTopics\" ignored",
+                "config: invalid profile setting \"nope\" ignored",
+            ]
+        );
+        let (_, w) = parse("[1]");
+        assert_eq!(w, ["config: expected an object; using the defaults"]);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("/cats/*", "/cats/food"));
+        assert!(glob_match("/cats/*", "/cats/"));
+        assert!(!glob_match("/cats/*", "/cats"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("/a*b*c", "/aXXbYYc"));
+        assert!(!glob_match("/a*b*c", "/aXXbYY"));
+        assert!(glob_match("/exact", "/exact"));
+        assert!(!glob_match("/exact", "/exact/more"));
+    }
+}
