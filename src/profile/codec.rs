@@ -688,7 +688,7 @@ mod tests {
             p.events.iter().all(|e| e.last >= 436.0),
             "the most recent events are kept"
         );
-        assert_eq!(p.exposures.len(), 128);
+        assert_eq!(p.exposures.len(), 64);
         assert_eq!(p.assignments.len(), 64);
         assert_eq!(p.custom.len(), 16);
         assert!(p
