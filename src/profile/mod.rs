@@ -15,6 +15,7 @@
 mod attributes;
 mod campaign;
 mod codec;
+mod decode;
 mod exposure;
 mod live;
 mod migrate;
