@@ -111,7 +111,7 @@ fn decode_pet(v: &Value) -> Option<Pet> {
         .filter(|c| (0.0..=1.0).contains(c))?;
     Some(Pet {
         value: clip(
-            &v.get("value")?.as_str()?.to_lowercase(),
+            &v.get("value")?.as_str()?.to_ascii_lowercase(),
             super::pet::MAX_PET_CHARS,
         ),
         source: PetSource::parse(v.get("source")?.as_str()?)?,
