@@ -178,12 +178,21 @@ pub(crate) fn js_compare(a: &Primitive<'_>, b: &Primitive<'_>) -> Option<Orderin
     }
 }
 
-/// JavaScript's `toLowerCase`, with a shortcut for ASCII.
+/// JavaScript's `toLowerCase`, with a shortcut for ASCII. Beyond ASCII the browser build asks
+/// the browser (exact, and no Unicode case tables in the wasm); natively Rust's `to_lowercase`
+/// applies the same Unicode default case mapping.
 pub(crate) fn to_lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-        Cow::Owned(s.to_lowercase())
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
     } else {
-        Cow::Borrowed(s)
+        #[cfg(not(target_arch = "wasm32"))]
+        return Cow::Owned(s.to_lowercase());
+        #[cfg(target_arch = "wasm32")]
+        return Cow::Owned(String::from(js_sys::JsString::from(s).to_lower_case()));
     }
 }
 
@@ -471,5 +480,6 @@ mod browser_tests {
         assert_eq!(string_to_number(" 0x1A "), 26.0);
         assert!(string_to_number("12px").is_nan());
         assert_eq!(to_js_string(&Value::Number(-1.5)), "-1.5");
+        assert_eq!(to_lower("ÀB訪Σ"), "àb訪σ");
     }
 }
