@@ -1,2 +1,148 @@
-//! Condition evaluation timings (filled in by issue 3).
-fn main() {}
+//! How long conditions take to evaluate natively, on a pet-store visitor.
+//!
+//! `cargo bench --bench conditions` prints one `name: value` line per figure:
+//! - `conditions.native.eval_10_clause_median_ns`: one 10-clause condition, one visitor;
+//! - `conditions.native.eval_1000_conditions_median_us`: 1,000 parsed conditions (a realistic
+//!   rule set, generated with varied operators), one visitor;
+//! - `conditions.native.parse_1000_conditions_median_us`: parsing those 1,000 conditions.
+//!
+//! Each figure is the median of many timed batches. Nothing here asserts a time: figures depend on
+//! the machine and are for comparison between builds.
+
+use std::hint::black_box;
+use std::time::Instant;
+use tailor::condition::Condition;
+use tailor::Value;
+
+const VISITOR: &str = r#"{
+  "pet": "cat",
+  "name": "Hana",
+  "geo": {"country": "JP", "region": "JP-01"},
+  "topics": {"cat-food": 4.5, "cat-toys": 2.25, "grooming": 0.5},
+  "visits": 7,
+  "stage": "consideration",
+  "url": "https://shop.example/cats/toys?utm_source=newsletter",
+  "device": "mobile",
+  "lang": "ja-JP",
+  "hour": 21,
+  "season": "winter",
+  "app": {"version": "2.4.1"}
+}"#;
+
+const TEN_CLAUSES: &str = r#"{
+  "pet": "cat",
+  "geo.country": {"$in": ["JP", "KR", "TW"]},
+  "geo.region": {"$regex": "^JP-0[1-7]$"},
+  "topics.cat-toys": {"$gte": 2},
+  "visits": {"$gt": 3, "$lt": 100},
+  "stage": {"$nin": ["purchase", "loyalty"]},
+  "url": {"$regex": "/cats/"},
+  "device": {"$ne": "desktop"},
+  "$or": [{"hour": {"$gte": 18}}, {"season": "winter"}],
+  "app.version": {"$vgte": "2.0.0"}
+}"#;
+
+/// 1,000 conditions in the shapes real rules take: each picks a few clauses from a pool, with
+/// varying operands so that no two are the same.
+fn rule_set() -> Vec<Value> {
+    let pets = ["cat", "dog", "rabbit", "bird"];
+    let countries = ["JP", "US", "DE", "AU", "BR"];
+    let stages = [
+        "awareness",
+        "interest",
+        "consideration",
+        "purchase",
+        "loyalty",
+    ];
+    let seasons = ["winter", "spring", "summer", "autumn"];
+    (0..1000)
+        .map(|i: usize| {
+            let pet = pets[i % pets.len()];
+            let country = countries[i % countries.len()];
+            let stage = stages[i % stages.len()];
+            let season = seasons[(i / 3) % seasons.len()];
+            let clauses = [
+                format!(r#""pet":"{pet}""#),
+                format!(r#""geo.country":{{"$in":["{country}","KR"]}}"#),
+                format!(r#""visits":{{"$gte":{}}}"#, i % 12),
+                format!(r#""stage":{{"$ne":"{stage}"}}"#),
+                format!(r#""topics.{pet}-toys":{{"$gt":{}}}"#, (i % 5) as f64 / 2.0),
+                format!(r#""season":"{season}""#),
+                format!(r#""hour":{{"$gte":{},"$lt":{}}}"#, i % 12, 12 + i % 12),
+                format!(r#""url":{{"$regex":"/{pet}s/"}}"#),
+                format!(r#""lang":{{"$regexi":"^{}"}}"#, ["ja", "en", "de"][i % 3]),
+                r#""device":{"$in":["mobile","tablet"]}"#.to_owned(),
+                format!(r#""$or":[{{"pet":"{pet}"}},{{"topics.grooming":{{"$exists":true}}}}]"#),
+                format!(r#""app.version":{{"$vlt":"{}.0.0"}}"#, 1 + i % 4),
+            ];
+            let take = 2 + i % 5;
+            let picked: Vec<&str> = (0..take)
+                .map(|k| clauses[(i * 7 + k * 5) % clauses.len()].as_str())
+                .collect();
+            let text = format!("{{{}}}", picked.join(","));
+            Value::parse_json(&text).expect("benchmark condition is valid JSON")
+        })
+        .collect()
+}
+
+/// Runs `f` in batches of `per_batch` calls and returns the median time per call in nanoseconds.
+fn median_ns(batches: usize, per_batch: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..per_batch {
+        f(); // warm up caches and branch predictors
+    }
+    let mut samples: Vec<f64> = (0..batches)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_batch {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / per_batch as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let visitor = Value::parse_json(VISITOR).expect("visitor is valid JSON");
+
+    let ten = Condition::parse(&Value::parse_json(TEN_CLAUSES).expect("valid JSON"))
+        .expect("the 10-clause condition is valid");
+    assert!(
+        ten.matches(&visitor),
+        "the benchmark visitor should match every clause"
+    );
+    let eval_10 = median_ns(201, 2_000, || {
+        black_box(black_box(&ten).matches(black_box(&visitor)));
+    });
+    println!("conditions.native.eval_10_clause_median_ns: {eval_10:.0}");
+
+    let sources = rule_set();
+    let parsed: Vec<Condition> = sources
+        .iter()
+        .map(|c| Condition::parse(c).expect("benchmark conditions are valid"))
+        .collect();
+    let matching = parsed.iter().filter(|c| c.matches(&visitor)).count();
+    let eval_1000 = median_ns(101, 10, || {
+        let n = black_box(&parsed)
+            .iter()
+            .filter(|c| c.matches(black_box(&visitor)))
+            .count();
+        black_box(n);
+    });
+    println!(
+        "conditions.native.eval_1000_conditions_median_us: {:.1}",
+        eval_1000 / 1000.0
+    );
+    println!("conditions.native.eval_1000_conditions_matching: {matching}");
+
+    let parse_1000 = median_ns(31, 3, || {
+        for c in black_box(&sources) {
+            black_box(Condition::parse(c).is_ok());
+        }
+    });
+    println!(
+        "conditions.native.parse_1000_conditions_median_us: {:.1}",
+        parse_1000 / 1000.0
+    );
+}

@@ -113,6 +113,7 @@ mod engine {
         /// constructor's `SyntaxError` comes back as a `Result` instead of unwinding through
         /// the wasm.
         #[wasm_bindgen(js_name = RegExp)]
+        #[derive(Clone)]
         pub(super) type BrowserRegExp;
 
         #[wasm_bindgen(constructor, js_class = RegExp, catch)]
@@ -196,5 +197,28 @@ mod tests {
         assert_eq!(format!("{p:?}"), "/^a/i");
         assert_eq!(p.source(), "^a");
         assert!(p.is_case_insensitive());
+    }
+}
+
+/// The browser engine, run by `wasm-bindgen-test` (under node, V8, by default).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn browser_regexp_matches_and_reports_syntax_errors() {
+        let p = Pattern::new("(MOBILE|TABLET)", true).unwrap();
+        assert!(p.is_match("android mobile browser"));
+        assert!(!Pattern::new("^.$", false).unwrap().is_match("🐶"));
+        assert!(Pattern::new("^..$", false).unwrap().is_match("🐶"));
+        let e = Pattern::new("/???***[)", false).unwrap_err();
+        assert!(
+            e.message.contains("Invalid regular expression"),
+            "{}",
+            e.message
+        );
+        // The documented difference: browsers do not fold `ſ` to `s` without the `u` flag.
+        assert!(!Pattern::new("s", true).unwrap().is_match("ſ"));
     }
 }

@@ -78,8 +78,8 @@ fn eval_condition(cases: &Value) -> (Section, usize) {
     let mut s = Section::new("evalCondition");
     let mut strict_accepted = 0;
     for case in section(cases, "evalCondition") {
-        let name = text(&case.at(0));
-        let (condition, attributes, expected) = (&case.at(1), &case.at(2), case.at(3).as_bool());
+        let name = text(case.at(0));
+        let (condition, attributes, expected) = (case.at(1), case.at(2), case.at(3).as_bool());
         let groups = case
             .as_array()
             .and_then(|c| c.get(4))
@@ -105,11 +105,7 @@ fn eval_condition(cases: &Value) -> (Section, usize) {
 fn hashes(cases: &Value) -> Section {
     let mut s = Section::new("hash");
     for case in section(cases, "hash") {
-        let (seed, value, version) = (
-            text(&case.at(0)),
-            text(&case.at(1)),
-            num(&case.at(2)) as u32,
-        );
+        let (seed, value, version) = (text(case.at(0)), text(case.at(1)), num(case.at(2)) as u32);
         let expected = case.at(3).as_f64();
         let got = hash(seed, value, version);
         let name = format!("{seed:?} {value:?} v{version}");
@@ -134,28 +130,28 @@ fn ranges_of(v: &Value) -> Vec<(f64, f64)> {
     v.as_array()
         .unwrap_or_default()
         .iter()
-        .map(|r| (num(&r.at(0)), num(&r.at(1))))
+        .map(|r| (num(r.at(0)), num(r.at(1))))
         .collect()
 }
 
 fn bucket_range_cases(cases: &Value) -> Section {
     let mut s = Section::new("getBucketRange");
     for case in section(cases, "getBucketRange") {
-        let args = &case.at(1);
+        let args = case.at(1);
         let weights: Option<Vec<f64>> = args.at(2).as_array().map(|w| w.iter().map(num).collect());
         let got = bucket_ranges(
-            num(&args.at(0)) as usize,
+            num(args.at(0)) as usize,
             args.at(1).as_f64(),
             weights.as_deref(),
         );
-        let expected = ranges_of(&case.at(2));
+        let expected = ranges_of(case.at(2));
         let ok = got.len() == expected.len()
             && got
                 .iter()
                 .zip(&expected)
                 .all(|(g, e)| same_8(g.0, e.0) && same_8(g.1, e.1));
         let why = format!("expected {expected:?}, got {got:?}");
-        s.check(text(&case.at(0)), if ok { Ok(()) } else { Err(why) });
+        s.check(text(case.at(0)), if ok { Ok(()) } else { Err(why) });
     }
     s
 }
@@ -163,12 +159,12 @@ fn bucket_range_cases(cases: &Value) -> Section {
 fn choose_variation_cases(cases: &Value) -> Section {
     let mut s = Section::new("chooseVariation");
     for case in section(cases, "chooseVariation") {
-        let got = choose_variation(num(&case.at(1)), &ranges_of(&case.at(2)));
+        let got = choose_variation(num(case.at(1)), &ranges_of(case.at(2)));
         let got = got.map_or(-1.0, |i| i as f64);
-        let expected = num(&case.at(3));
+        let expected = num(case.at(3));
         let why = format!("expected {expected}, got {got}");
         s.check(
-            text(&case.at(0)),
+            text(case.at(0)),
             if got == expected { Ok(()) } else { Err(why) },
         );
     }
@@ -179,7 +175,7 @@ fn equal_weight_cases(cases: &Value) -> Section {
     let mut s = Section::new("getEqualWeights");
     for case in section(cases, "getEqualWeights") {
         // GrowthBook returns no weights for n <= 0; a count cannot be negative here.
-        let n = num(&case.at(0)).max(0.0) as usize;
+        let n = num(case.at(0)).max(0.0) as usize;
         let got = equal_weights(n);
         let expected: Vec<f64> = case
             .at(1)
@@ -192,7 +188,7 @@ fn equal_weight_cases(cases: &Value) -> Section {
             got.len() == expected.len() && got.iter().zip(&expected).all(|(g, e)| same_8(*g, *e));
         let why = format!("expected {expected:?}, got {got:?}");
         s.check(
-            &format!("n = {}", num(&case.at(0))),
+            &format!("n = {}", num(case.at(0))),
             if ok { Ok(()) } else { Err(why) },
         );
     }
@@ -202,17 +198,17 @@ fn equal_weight_cases(cases: &Value) -> Section {
 fn namespace_cases(cases: &Value) -> Section {
     let mut s = Section::new("inNamespace");
     for case in section(cases, "inNamespace") {
-        let ns = &case.at(2);
+        let ns = case.at(2);
         let got = in_namespace(
-            text(&case.at(1)),
-            text(&ns.at(0)),
-            num(&ns.at(1)),
-            num(&ns.at(2)),
+            text(case.at(1)),
+            text(ns.at(0)),
+            num(ns.at(1)),
+            num(ns.at(2)),
         );
         let expected = case.at(3).as_bool();
         let why = format!("expected {expected:?}, got {got}");
         s.check(
-            text(&case.at(0)),
+            text(case.at(0)),
             if Some(got) == expected {
                 Ok(())
             } else {

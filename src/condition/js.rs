@@ -178,12 +178,21 @@ pub(crate) fn js_compare(a: &Primitive<'_>, b: &Primitive<'_>) -> Option<Orderin
     }
 }
 
-/// JavaScript's `toLowerCase`, with a shortcut for ASCII.
+/// JavaScript's `toLowerCase`, with a shortcut for ASCII. Beyond ASCII the browser build asks
+/// the browser (exact, and no Unicode case tables in the wasm); natively Rust's `to_lowercase`
+/// applies the same Unicode default case mapping.
 pub(crate) fn to_lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-        Cow::Owned(s.to_lowercase())
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
     } else {
-        Cow::Borrowed(s)
+        #[cfg(not(target_arch = "wasm32"))]
+        return Cow::Owned(s.to_lowercase());
+        #[cfg(target_arch = "wasm32")]
+        return Cow::Owned(String::from(js_sys::JsString::from(s).to_lower_case()));
     }
 }
 
@@ -248,7 +257,24 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    js_sys::Number::new(&wasm_bindgen::JsValue::from_str(t)).value_of()
+    browser::number_of(t)
+}
+
+/// The browser's own conversions, called as plain functions so they return primitives.
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `Number(text)`.
+        #[wasm_bindgen(js_name = Number)]
+        pub(super) fn number_of(text: &str) -> f64;
+
+        /// `String(n)`.
+        #[wasm_bindgen(js_name = String)]
+        pub(super) fn string_of(n: f64) -> String;
+    }
 }
 
 /// `digits [. digits] [e [+-] digits]` with at least one digit before the exponent: the
@@ -339,10 +365,7 @@ pub(crate) fn number_to_string(n: f64) -> String {
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn number_to_string(n: f64) -> String {
     // `String(n)` itself: exact by definition, and no float formatter in the wasm.
-    js_sys::Number::from(n)
-        .to_string(10)
-        .map(String::from)
-        .unwrap_or_default()
+    browser::string_of(n)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -441,5 +464,22 @@ mod tests {
         ));
         assert!(!json_eq(&v(r#"{"a":1,"b":2}"#), &v(r#"{"b":2,"a":1}"#)));
         assert!(json_eq(&Value::Number(f64::NAN), &Value::Null));
+    }
+}
+
+/// The browser's `Number` and `String`, run by `wasm-bindgen-test`.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn browser_conversions_are_javascripts() {
+        assert_eq!(number_to_string(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(number_to_string(1e21), "1e+21");
+        assert_eq!(string_to_number(" 0x1A "), 26.0);
+        assert!(string_to_number("12px").is_nan());
+        assert_eq!(to_js_string(&Value::Number(-1.5)), "-1.5");
+        assert_eq!(to_lower("ÀB訪Σ"), "àb訪σ");
     }
 }

@@ -29,33 +29,11 @@ const TYPE_NAMES: [&str; 6] = ["string", "number", "boolean", "object", "array",
 
 /// Operators that belong under an attribute name; at the top level GrowthBook would read them as
 /// attribute names.
+#[rustfmt::skip]
 const FIELD_OPERATORS: [&str; 26] = [
-    "$eq",
-    "$ne",
-    "$lt",
-    "$lte",
-    "$gt",
-    "$gte",
-    "$exists",
-    "$in",
-    "$nin",
-    "$ini",
-    "$nini",
-    "$inGroup",
-    "$notInGroup",
-    "$size",
-    "$elemMatch",
-    "$all",
-    "$alli",
-    "$regex",
-    "$regexi",
-    "$type",
-    "$veq",
-    "$vne",
-    "$vgt",
-    "$vgte",
-    "$vlt",
-    "$vlte",
+    "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$exists", "$in", "$nin", "$ini", "$nini",
+    "$inGroup", "$notInGroup", "$size", "$elemMatch", "$all", "$alli", "$regex", "$regexi",
+    "$type", "$veq", "$vne", "$vgt", "$vgte", "$vlt", "$vlte",
 ];
 
 enum Segment<'a> {

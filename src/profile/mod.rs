@@ -15,6 +15,7 @@
 mod attributes;
 mod campaign;
 mod codec;
+mod decode;
 mod exposure;
 mod live;
 mod migrate;
@@ -54,7 +55,8 @@ pub struct ProfileConfig {
     pub max_topics: usize,
     /// Event names kept, least recently seen evicted first (64).
     pub max_events: usize,
-    /// Rules whose exposure history is kept, least recently shown evicted first (128).
+    /// Rules whose exposure history is kept, least recently shown evicted first (64: an exposure
+    /// row is the largest record, and 128 of them alone would take 5 KB of the 8 KB budget).
     pub max_exposures: usize,
     /// Experiment assignments kept, oldest evicted first (64).
     pub max_assignments: usize,
@@ -78,7 +80,7 @@ impl Default for ProfileConfig {
             expiry_ms: 180.0 * DAY_MS,
             max_topics: 32,
             max_events: 64,
-            max_exposures: 128,
+            max_exposures: 64,
             max_assignments: 64,
             max_custom: 16,
             max_name_chars: 64,

@@ -183,7 +183,7 @@ fn apply_one(p: &mut Profile, op: &Op, cfg: &ProfileConfig) {
 }
 
 fn add_topic(p: &mut Profile, topic: &str, weight: f64, at: f64, cfg: &ProfileConfig) {
-    if let Some(topic) = clean_key(&topic.to_lowercase(), cfg.max_key_chars) {
+    if let Some(topic) = clean_key(&topic.to_ascii_lowercase(), cfg.max_key_chars) {
         p.topics
             .add(&topic, weight, at, cfg.topic_half_life_ms, cfg.max_topics);
     }
@@ -227,7 +227,7 @@ fn declare_name(p: &mut Profile, name: &str, cfg: &ProfileConfig) {
 }
 
 fn declare_pet(p: &mut Profile, pet: &str) {
-    let value = clip(&pet.trim().to_lowercase(), super::pet::MAX_PET_CHARS);
+    let value = clip(&pet.trim().to_ascii_lowercase(), super::pet::MAX_PET_CHARS);
     p.pet = (!value.is_empty()).then_some(Pet {
         value,
         source: PetSource::Declared,
