@@ -128,6 +128,24 @@
     });
   }
 
+  // The site's configuration: a `#tailor-config` JSON block, with the script tag's
+  // data-consent / data-geo taking precedence.
+  function siteConfig() {
+    var config = {};
+    var el = document.getElementById("tailor-config");
+    if (el) {
+      try {
+        config = JSON.parse(el.textContent) || {};
+      } catch (e) {
+        console.warn(PREFIX + "the #tailor-config block is not valid JSON; using the defaults");
+      }
+    }
+    if (data.consent) config.consent = data.consent;
+    if (data.geo) config.geo = data.geo;
+    return config;
+  }
+
+  var engine = null;
   var wasmUrl = base + "tailor_core_bg.wasm";
   var started = Promise.resolve()
     .then(function () {
@@ -144,12 +162,14 @@
     .then(function (parts) {
       var core = parts[0];
       return core.default({ module_or_path: parts[1] }).then(function () {
+        engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
         return domReady();
       }).then(function () {
         return parts[2] || loadRules();
       }).then(function (rules) {
-        state.report = core.boot(rules, !state.timedOut);
-        state.core = core;
+        state.report = engine.start(rules, !state.timedOut);
+        engine.bodyTopics();
+        listen();
       });
     });
 
@@ -164,9 +184,83 @@
     clearTimeout(timer);
     reveal();
     window.tailor = api;
+    flushEvents();
     for (var i = 0; i < queue.length; i++) run(queue[i]);
     queue.length = 0;
     emit("tailor:ready", { ok: !state.error, report: state.report });
+  }
+
+  // ---- Signals from the page, forwarded to the engine ----------------------------------------
+
+  function listen() {
+    document.addEventListener("click", function (e) {
+      var el = e.target && e.target.closest && e.target.closest("[data-tailor-event]");
+      if (el) call(function () { engine.track(el.getAttribute("data-tailor-event")); });
+    }, true);
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (form && form.matches && form.matches("form[data-tailor-capture]")) capture(form);
+    }, true);
+    document.addEventListener("tailor:consent", function (e) {
+      call(function () { engine.consent(e.detail || {}); });
+    });
+    window.addEventListener("storage", function (e) {
+      if (e.storageArea === window.localStorage) call(function () { engine.storageChanged(e.key); });
+    });
+    window.addEventListener("pagehide", function () {
+      call(function () { engine.flush(); });
+    });
+  }
+
+  // A form marked data-tailor-capture fills the visitor's declared name and pet: from fields
+  // marked data-tailor-field="name|pet" (any other value becomes a custom attribute), or else
+  // from fields named "name" and "pet".
+  function capture(form) {
+    var values = new FormData(form);
+    var marked = form.querySelectorAll("[data-tailor-field]");
+    var fields = {};
+    for (var i = 0; i < marked.length; i++) {
+      fields[marked[i].getAttribute("data-tailor-field")] = marked[i].name;
+    }
+    if (!marked.length) fields = { name: "name", pet: "pet" };
+    function text(key) {
+      var v = fields[key] ? values.get(fields[key]) : null;
+      return typeof v === "string" ? v : undefined;
+    }
+    call(function () {
+      engine.declare(text("name"), text("pet"));
+      for (var key in fields) {
+        if (key !== "name" && key !== "pet" && text(key) !== undefined) engine.set(key, text(key));
+      }
+    });
+  }
+
+  // Runs an engine call from a page signal; a failure is logged, never thrown into the page.
+  function call(work) {
+    if (!engine) return;
+    try {
+      work();
+    } catch (e) {
+      console.error(PREFIX + ((e && e.message) || e));
+    }
+    flushEvents();
+  }
+
+  // Events queued by the engine are dispatched after its call has returned, as CustomEvents on
+  // document and, when the page has one, pushed to window.dataLayer.
+  function flushEvents() {
+    if (!engine) return;
+    var list = engine.takeEvents();
+    for (var i = 0; i < list.length; i++) {
+      emit(list[i].type, list[i].detail);
+      if (Array.isArray(window.dataLayer)) {
+        try {
+          window.dataLayer.push({ event: list[i].type, tailor: list[i].detail });
+        } catch (e) {
+          console.error(PREFIX + "dataLayer.push threw:", e);
+        }
+      }
+    }
   }
 
   // ---- The public object: commands queued before load are replayed through it ----------------
@@ -192,11 +286,44 @@
     }
   }
 
+  // Calls the engine for the page's API; API misuse throws a clear Error to the caller.
+  function use(work) {
+    if (!engine) {
+      console.warn(PREFIX + "not running on this page" + (state.error ? ": " + explain(state.error) : ""));
+      return null;
+    }
+    try {
+      return work(engine);
+    } finally {
+      flushEvents();
+    }
+  }
+
   var api = {
     version: "0.1.0",
     push: function (command) {
       if (!state.finished) queue.push(command);
       else return run(command);
+    },
+    /** Grants or refuses purposes: { personalization?: boolean, sync?: boolean }. */
+    consent: function (choices) {
+      return use(function (e) { return choices === undefined ? e.consentState() : e.consent(choices); });
+    },
+    /** Sets a profile attribute (name and pet are the visitor's own answers). */
+    set: function (path, value) {
+      return use(function (e) { e.set(String(path), value === undefined ? null : value); });
+    },
+    /** Counts a named event (add_to_cart, purchase, ...). */
+    track: function (name) {
+      return use(function (e) { e.track(String(name)); });
+    },
+    /** Everything Tailor keeps about this visitor on this device. */
+    profile: function () {
+      return use(function (e) { return e.profile(); });
+    },
+    /** Erases the profile on this device. */
+    forget: function () {
+      return use(function (e) { e.forget(); });
     },
     /** What the engine did on this page view, or null before it finished or when it failed. */
     report: function () {
@@ -206,7 +333,7 @@
     error: function () {
       return state.error ? explain(state.error) : null;
     },
-    /** Resolves once Tailor has finished starting (successfully or not). */
+    /** Resolves once Tailor has finished starting (with the report, or null when it failed). */
     ready: function () {
       return started.then(
         function () { return state.report; },

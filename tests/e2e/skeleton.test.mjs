@@ -44,15 +44,16 @@ describe("demo site", () => {
     const { errors } = watchConsole(page);
     await page.goto(server.url + "/");
     const first = await tailorReady(page);
-    assert.equal(first.visits, 1);
+    assert.equal(first.pageViews, 1);
     assert.equal(await greetingOf(page), ORIGINAL);
 
     await page.reload();
     const second = await tailorReady(page);
-    assert.equal(second.visits, 2);
+    assert.equal(second.pageViews, 2);
     assert.deepEqual(second.matched, ["welcome-back"]);
     assert.equal(await greetingOf(page), PERSONALIZED);
-    assert.equal(await page.evaluate(() => localStorage.getItem("tailor:visits")), "2");
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("tailor.profile")));
+    assert.equal(stored.views, 2);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -90,7 +91,7 @@ describe("demo site", () => {
         () => {
           throw new Error("page bug");
         },
-        (t) => (window.__after = t.report().visits),
+        (t) => (window.__after = t.report().pageViews),
       ];
     });
     const page = await context.newPage();

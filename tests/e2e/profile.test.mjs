@@ -1,0 +1,124 @@
+// The visitor profile end to end: the two-field form, consent required, two real tabs.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
+
+let browser;
+let demo;
+let pages;
+before(async () => {
+  browser = await launchBrowser();
+  demo = await startServer();
+  pages = await startServer({ site: pagesDir });
+});
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+  await pages?.stop();
+});
+
+function ready(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const t = window.tailor;
+    if (t && typeof t.ready === "function") t.ready().then(resolve);
+    else document.addEventListener("tailor:ready", (e) => resolve(e.detail.report), { once: true });
+  }));
+}
+
+const stored = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("tailor.profile")));
+
+describe("profile", () => {
+  test("the name and pet form fills the profile, hostile text stays text", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { errors } = watchConsole(page);
+    await page.goto(demo.url + "/");
+    await ready(page);
+    const hostile = "<img src=x onerror=window.__pwned=1>";
+    await page.fill("#about-you input[name=name]", hostile);
+    await page.selectOption("#about-you select[name=pet]", "cat");
+    await page.click("#about-you button[type=submit]");
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile")).pet);
+    const profile = await stored(page);
+    assert.equal(profile.name, hostile);
+    assert.deepEqual({ value: profile.pet.value, source: profile.pet.source }, { value: "cat", source: "declared" });
+    const api = await page.evaluate(() => window.tailor.profile());
+    assert.equal(api.profile.name, hostile, "tailor.profile() shows what is stored");
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("with consent required nothing reaches localStorage until the banner grants it", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { errors } = watchConsole(page);
+    await page.goto(pages.url + "/consent-required.html");
+    await ready(page);
+    await page.click("#save");
+    await page.click("#add");
+    const keys = () => page.evaluate(() => Object.keys(localStorage));
+    assert.deepEqual(await keys(), [], "nothing stored before consent");
+    // Still personalizing in memory for this page.
+    const memory = await page.evaluate(() => window.tailor.profile());
+    assert.equal(memory.persisted, false);
+    assert.equal(memory.profile.name, "Hana");
+    assert.equal(memory.profile.events.add_to_cart[0], 1);
+
+    const changes = page.evaluate(() => new Promise((resolve) =>
+      document.addEventListener("tailor:consentchange", (e) => resolve(e.detail), { once: true })));
+    await page.click("#accept");
+    assert.equal((await changes).personalization, true);
+    assert.deepEqual((await keys()).sort(), ["tailor.consent", "tailor.profile"]);
+    const profile = await stored(page);
+    assert.equal(profile.name, "Hana");
+    assert.ok(profile.topics.cats > 0, "the body's data-tailor-topic counted");
+
+    // Withdrawing erases what personalization allowed.
+    await page.evaluate(() => window.tailor.consent({ personalization: false }));
+    assert.deepEqual(await keys(), ["tailor.consent"]);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("two tabs writing at once lose neither tab's updates", async () => {
+    const context = await browser.newContext();
+    const a = await context.newPage();
+    const b = await context.newPage();
+    await a.goto(demo.url + "/");
+    await ready(a);
+    await b.goto(demo.url + "/");
+    await ready(b);
+    for (let i = 0; i < 5; i++) {
+      await a.evaluate(() => window.tailor.track("product_view"));
+      await b.evaluate(() => window.tailor.track("product_view"));
+    }
+    await a.evaluate(() => window.tailor.set("name", "Kai"));
+    await b.evaluate(() => window.tailor.track("add_to_cart"));
+    const profile = await stored(a);
+    assert.equal(profile.views, 2);
+    assert.equal(profile.events.product_view[0], 10);
+    assert.equal(profile.events.add_to_cart[0], 1);
+    assert.equal(profile.name, "Kai");
+    // Tab b sees tab a's name through the storage event.
+    await b.waitForFunction(() => window.tailor.profile().profile.name === "Kai");
+    await context.close();
+  });
+
+  test("forget erases the device copy; the API says what is kept", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.url + "/");
+    await ready(page);
+    await page.evaluate(() => window.tailor.set("pet", "dog"));
+    assert.ok(await stored(page));
+    const forgotten = page.evaluate(() => new Promise((resolve) =>
+      document.addEventListener("tailor:forget", () => resolve(true), { once: true })));
+    await page.evaluate(() => window.tailor.forget());
+    assert.equal(await forgotten, true);
+    assert.equal(await stored(page), null);
+    const after = await page.evaluate(() => window.tailor.profile());
+    assert.equal(after.profile.pet, undefined);
+    await context.close();
+  });
+});
