@@ -8,7 +8,7 @@ pub mod dom;
 pub mod js_json;
 pub mod storage;
 
-use crate::rules::RuleSet;
+use crate::rules::{DecideInput, ExposureCounts, RuleSet};
 use crate::Value;
 use wasm_bindgen::prelude::*;
 
@@ -27,8 +27,11 @@ const VISITS_KEY: &str = "tailor:visits";
 /// ```
 #[wasm_bindgen]
 pub fn boot(rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
-    let rules = RuleSet::parse(&js_json::from_js(&rules))
+    let (rules, warnings) = RuleSet::parse(&js_json::from_js(&rules))
         .map_err(|e| JsError::new(&["Tailor: invalid rules: ", &e.to_string()].concat()))?;
+    for warning in &warnings {
+        dom::warn(&["Tailor: ", &warning.to_string()].concat());
+    }
 
     let store = storage::LocalStore::open();
     let previous = store
@@ -39,17 +42,31 @@ pub fn boot(rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
     let persisted = store.set(VISITS_KEY, &visits.to_string());
 
     let attributes = Value::Object(vec![("visits".into(), Value::Number(visits.into()))]);
-    let decisions = rules.decide(&attributes);
+    // Interim (until the DOM-rules shell lands): no visitor id, no exposure history.
+    let url = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.url().ok())
+        .unwrap_or_default();
+    let decisions = rules
+        .decide(&DecideInput {
+            attributes: &attributes,
+            visitor_id: "",
+            now: js_sys::Date::now(),
+            today: 0,
+            url: &url,
+            exposures: &|_, _| ExposureCounts::default(),
+        })
+        .decisions;
     let mut applied = 0;
     if apply {
         for decision in &decisions {
-            applied += dom::apply_actions(decision.actions);
+            applied += dom::apply_actions(&decision.actions);
         }
     }
 
     let matched = decisions
         .iter()
-        .map(|d| Value::String(d.rule_id.to_owned()))
+        .map(|d| Value::String(d.rule_id.clone()))
         .collect();
     let report = Value::Object(vec![
         ("visits".into(), Value::Number(visits.into())),
