@@ -16,7 +16,7 @@ use crate::config::SiteConfig;
 use crate::consent::{Consent, Effects, Purpose};
 use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
 use crate::profile::{self, LiveProfile, LoadStatus, Op};
-use crate::rules::RuleSet;
+use crate::rules::{DecideInput, RuleSet};
 use crate::Value;
 use platform::CryptoRandom;
 use storage::LocalStore;
@@ -88,26 +88,46 @@ impl Tailor {
     /// `apply` is false (the loader already gave up waiting), changes the page.
     /// Returns `{ visits, pageViews, persisted, matched: string[], applied }`.
     pub fn start(&mut self, rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
-        let rules = RuleSet::parse(&js_json::from_js(&rules))
+        let (rules, warnings) = RuleSet::parse(&js_json::from_js(&rules))
             .map_err(|e| JsError::new(&["Tailor: invalid rules: ", &e.to_string()].concat()))?;
+        for w in &warnings {
+            warn(&["Tailor: ", &w.to_string()].concat());
+        }
         let topics = page::head_topics(&self.ctx, &self.config);
         let weighted: Vec<(&str, f64)> = topics.iter().map(|t| (t.as_str(), 1.0)).collect();
         let ops = profile::page_ops(&self.ctx, &weighted, &self.config.profile);
         self.live.record_all(ops, &self.config.profile);
 
         let attributes = self.attributes();
-        let decisions = rules.decide(&attributes);
+        let profile = self.live.profile();
+        let exposures = |rule: &str, today: i64| profile.exposure_counts(rule, today);
+        let decided = rules.decide(&DecideInput {
+            attributes: &attributes,
+            visitor_id: &profile.id,
+            now: self.ctx.now,
+            today: self.ctx.day_number(),
+            url: &self.ctx.url,
+            exposures: &exposures,
+        });
         let mut applied = 0;
         if apply {
-            for decision in &decisions {
-                applied += dom::apply_actions(decision.actions);
+            // Winners come in precedence order; applying the last first lets the first stand.
+            for decision in decided.decisions.iter().rev() {
+                applied += dom::apply_actions(&decision.actions);
             }
         }
-        let mut matched = Vec::with_capacity(decisions.len());
-        for d in &decisions {
-            matched.push(Value::from(d.rule_id));
+        let mut matched = Vec::with_capacity(decided.decisions.len());
+        let mut holdout = Vec::new();
+        for d in &decided.decisions {
+            let list = if d.holdout {
+                &mut holdout
+            } else {
+                &mut matched
+            };
+            list.push(Value::from(d.rule_id.as_str()));
             if apply {
-                let op = Op::exposure(d.rule_id, &self.ctx);
+                // Holdout visitors are exposed too, as control: that is what lift is measured on.
+                let op = profile::Op::exposure(&d.rule_id, &self.ctx);
                 self.live.record(op, &self.config.profile);
             }
         }
@@ -123,6 +143,7 @@ impl Tailor {
             ),
             ("persisted".into(), Value::Bool(self.persisted())),
             ("matched".into(), Value::Array(matched)),
+            ("holdout".into(), Value::Array(holdout)),
             ("applied".into(), Value::Number(applied as f64)),
         ]);
         self.emit("tailor:decided", report.clone());

@@ -32,12 +32,14 @@ pub(crate) fn version_text(value: &Value) -> std::borrow::Cow<'_, str> {
 pub(crate) fn padded_version(text: &str) -> String {
     let text = text.strip_prefix('v').unwrap_or(text);
     let text = strip_build_metadata(text);
-    let parts: Vec<&str> = text.split(['-', '.']).collect();
-    let mut out = String::with_capacity(text.len() + 4 * parts.len() + 2);
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
+    // Written straight into one string (no list of parts): this runs once per evaluation.
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut parts = 0;
+    for part in text.split(['-', '.']) {
+        if parts > 0 {
             out.push('-');
         }
+        parts += 1;
         if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
             // padStart counts UTF-16 code units; an all-digit part is ASCII, so bytes will do.
             for _ in part.len()..5 {
@@ -46,7 +48,7 @@ pub(crate) fn padded_version(text: &str) -> String {
         }
         out.push_str(part);
     }
-    if parts.len() == 3 {
+    if parts == 3 {
         out.push_str("-~");
     }
     out
