@@ -80,7 +80,20 @@
     }
   }
 
-  var rulesAtStart = inlineRules();
+  // Rules from a rules file are cached on the device (when the visitor allows storage), so a
+  // returning visitor needs no network before deciding; the file is refreshed in the background.
+  var CACHE_KEY = "tailor.rules";
+  function cachedRules() {
+    if (!data.rules) return null;
+    try {
+      var cached = JSON.parse(localStorage.getItem(CACHE_KEY));
+      return cached && cached.src === data.rules ? cached.rules : null;
+    } catch (e) {
+      return null; // storage blocked or garbage: fetch instead
+    }
+  }
+
+  var rulesAtStart = inlineRules() || cachedRules();
   var unhide = hide(selectorsOf(rulesAtStart));
   function reveal() {
     if (unhide) unhide();
@@ -117,15 +130,29 @@
     });
   }
 
+  function fetchRules() {
+    return fetch(data.rules, { credentials: "same-origin", cache: "no-cache" }).then(function (r) {
+      if (!r.ok) throw new Error("could not load rules from " + data.rules + " (HTTP " + r.status + ")");
+      return r.json();
+    });
+  }
+
   function loadRules() {
     var inline = inlineRules() || rulesAtStart;
     if (inline && inline.error) return Promise.reject(new Error(inline.error));
     if (inline) return Promise.resolve(inline);
     if (!data.rules) return Promise.resolve({ rules: [] });
-    return fetch(data.rules, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) throw new Error("could not load rules from " + data.rules + " (HTTP " + r.status + ")");
-      return r.json();
-    });
+    return fetchRules();
+  }
+
+  function cacheRules(rules) {
+    try {
+      if (engine && engine.consentState().personalization) {
+        localStorage.setItem(CACHE_KEY, JSON.stringify({ src: data.rules, rules: rules }));
+      }
+    } catch (e) {
+      /* storage full or blocked: no cache, fetch next time */
+    }
   }
 
   // The site's configuration: a `#tailor-config` JSON block, with the script tag's
@@ -163,13 +190,25 @@
       var core = parts[0];
       return core.default({ module_or_path: parts[1] }).then(function () {
         engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
-        return domReady();
-      }).then(function () {
         return parts[2] || loadRules();
       }).then(function (rules) {
+        // Decide and apply now, before the document is even parsed: elements that appear later
+        // are changed by the MutationObserver before the browser paints them.
         state.report = engine.start(rules, !state.timedOut);
-        engine.bodyTopics();
+        observe();
         listen();
+        if (data.rules) {
+          if (rulesAtStart) fetchRules().then(cacheRules, function () {});
+          else cacheRules(rules);
+        }
+        domReady().then(function () {
+          call(function () { engine.bodyTopics(); });
+        });
+        if (debugRequested()) {
+          import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
+            console.error(PREFIX + "the debug overlay could not load: " + e.message);
+          });
+        }
       });
     });
 
@@ -192,10 +231,54 @@
 
   // ---- Signals from the page, forwarded to the engine ----------------------------------------
 
+  // Late elements (frameworks, lazy rendering) and re-renders that undo a change: the engine
+  // re-applies what is missing (idempotent, with a per-element budget against loops).
+  function observe() {
+    if (typeof MutationObserver !== "function") return;
+    var observer = new MutationObserver(function () {
+      call(function () { engine.reapply(); });
+    });
+    observer.observe(document.documentElement, {
+      childList: true, subtree: true, characterData: true, attributes: true,
+    });
+    // Single-page-app navigation: a new page view whenever the URL (without its hash) changes.
+    var current = pageUrl();
+    function navigated() {
+      var next = pageUrl();
+      if (next === current) return;
+      current = next;
+      call(function () { engine.navigate(); });
+    }
+    ["pushState", "replaceState"].forEach(function (name) {
+      var original = history[name];
+      if (typeof original !== "function") return;
+      history[name] = function () {
+        var result = original.apply(this, arguments);
+        navigated();
+        return result;
+      };
+    });
+    window.addEventListener("popstate", navigated);
+  }
+
+  function pageUrl() {
+    return location.href.split("#")[0];
+  }
+
+  function debugRequested() {
+    var config = siteConfig();
+    var enabled = config.debug === true || data.debug === "true";
+    return enabled && /[?&]tailor-debug(=|&|$)/.test(location.search);
+  }
+
   function listen() {
     document.addEventListener("click", function (e) {
-      var el = e.target && e.target.closest && e.target.closest("[data-tailor-event]");
-      if (el) call(function () { engine.track(el.getAttribute("data-tailor-event")); });
+      var target = e.target && e.target.nodeType === 1 ? e.target : e.target && e.target.parentElement;
+      if (!target) return;
+      var marked = target.closest("[data-tailor-event]");
+      call(function () {
+        engine.clicked(target, marked ? marked.getAttribute("data-tailor-event") : undefined);
+      });
     }, true);
     document.addEventListener("submit", function (e) {
       var form = e.target;
@@ -320,6 +403,14 @@
     /** Everything Tailor keeps about this visitor on this device. */
     profile: function () {
       return use(function (e) { return e.profile(); });
+    },
+    /** Why an element looks the way it does: [{ rule, outcome, reason }]. */
+    explain: function (element) {
+      return use(function (e) { return e.explain(element); });
+    },
+    /** Reverts every change Tailor made on this page. */
+    revert: function () {
+      return use(function (e) { e.revert(); });
     },
     /** Erases the profile on this device. */
     forget: function () {

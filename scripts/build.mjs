@@ -40,11 +40,12 @@ copyFileSync(join(pkg, "tailor_core.js"), join(dist, "tailor_core.js"));
 copyFileSync(join(pkg, "tailor_core.d.ts"), join(dist, "tailor_core.d.ts"));
 copyFileSync(join(root, "js", "tailor.js"), join(dist, "tailor.js"));
 copyFileSync(join(root, "js", "tailor.d.ts"), join(dist, "tailor.d.ts"));
+copyFileSync(join(root, "js", "tailor_debug.js"), join(dist, "tailor_debug.js"));
 
 // Size report. The script tag loads tailor.js, which imports tailor_core.js and its wasm.
 const scriptTag = ["tailor.js", "tailor_core.js", "tailor_core_bg.wasm"];
 const sizes = {};
-for (const name of [...scriptTag, "tailor.d.ts"]) {
+for (const name of [...scriptTag, "tailor_debug.js", "tailor.d.ts"]) {
   const bytes = readFileSync(join(dist, name));
   sizes[name] = {
     raw: bytes.length,

@@ -16,8 +16,9 @@ use crate::config::SiteConfig;
 use crate::consent::{Consent, Effects, Purpose};
 use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
 use crate::profile::{self, LiveProfile, LoadStatus, Op};
-use crate::rules::{DecideInput, RuleSet};
+use crate::rules::{DecideInput, Decisions, RuleSet};
 use crate::Value;
+use dom::Applier;
 use platform::CryptoRandom;
 use storage::LocalStore;
 use wasm_bindgen::prelude::*;
@@ -39,6 +40,11 @@ pub struct Tailor {
     live: LiveProfile,
     consent: Consent,
     ctx: crate::context::PageContext,
+    rules: RuleSet,
+    decided: Decisions,
+    applier: Applier,
+    /// Conversions already counted on this page view: (rule id, event name).
+    converted: Vec<(String, String)>,
     events: Vec<Value>,
     storage_warned: bool,
 }
@@ -77,6 +83,10 @@ impl Tailor {
             store,
             live,
             consent,
+            rules: RuleSet::default(),
+            decided: Decisions::default(),
+            applier: Applier::default(),
+            converted: Vec::new(),
             events: Vec::new(),
             storage_warned: false,
         };
@@ -86,68 +96,113 @@ impl Tailor {
 
     /// Counts this page view, decides with `rules` (as `JSON.parse` returns them) and, unless
     /// `apply` is false (the loader already gave up waiting), changes the page.
-    /// Returns `{ visits, pageViews, persisted, matched: string[], applied }`.
+    /// Returns `{ visits, pageViews, persisted, matched: string[], holdout: string[], applied }`.
     pub fn start(&mut self, rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
         let (rules, warnings) = RuleSet::parse(&js_json::from_js(&rules))
             .map_err(|e| JsError::new(&["Tailor: invalid rules: ", &e.to_string()].concat()))?;
         for w in &warnings {
             warn(&["Tailor: ", &w.to_string()].concat());
         }
-        let topics = page::head_topics(&self.ctx, &self.config);
-        let weighted: Vec<(&str, f64)> = topics.iter().map(|t| (t.as_str(), 1.0)).collect();
-        let ops = profile::page_ops(&self.ctx, &weighted, &self.config.profile);
-        self.live.record_all(ops, &self.config.profile);
+        self.rules = rules;
+        Ok(js_json::to_js(&self.page_view(apply)))
+    }
 
-        let attributes = self.attributes();
-        let profile = self.live.profile();
-        let exposures = |rule: &str, today: i64| profile.exposure_counts(rule, today);
-        let decided = rules.decide(&DecideInput {
-            attributes: &attributes,
-            visitor_id: &profile.id,
-            now: self.ctx.now,
-            today: self.ctx.day_number(),
-            url: &self.ctx.url,
-            exposures: &exposures,
-        });
-        let mut applied = 0;
-        if apply {
-            // Winners come in precedence order; applying the last first lets the first stand.
-            for decision in decided.decisions.iter().rev() {
-                applied += dom::apply_actions(&decision.actions);
-            }
+    /// A single-page-app navigation (pushState, replaceState, popstate): a new page view for the
+    /// new URL, decided again; what the old view changed is reverted first.
+    pub fn navigate(&mut self) -> JsValue {
+        self.ctx = page::context(js_sys::Date::now());
+        js_json::to_js(&self.page_view(true))
+    }
+
+    /// Applies the decided edits to elements that appeared or were re-rendered since; the loader
+    /// calls it from a MutationObserver. Returns how many elements changed.
+    pub fn reapply(&mut self) -> u32 {
+        self.applier.apply() as u32
+    }
+
+    /// Reverts every change Tailor made on this page and stops re-applying them.
+    pub fn revert(&mut self) {
+        self.applier.clear();
+    }
+
+    /// A click on the page. A `data-tailor-event` name counts that event and a conversion for
+    /// every rule exposed on this page view; a click inside an element a rule targets counts a
+    /// `click` conversion for that rule. Each (rule, name) counts once per page view.
+    pub fn clicked(&mut self, target: web_sys::Element, event: Option<String>) {
+        if let Some(name) = event.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            let _ = self.track(name);
         }
-        let mut matched = Vec::with_capacity(decided.decisions.len());
-        let mut holdout = Vec::new();
-        for d in &decided.decisions {
-            let list = if d.holdout {
-                &mut holdout
-            } else {
-                &mut matched
+        let mut conversions = Vec::new();
+        for d in &self.decided.decisions {
+            let name = match event.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                Some(name) => name.to_owned(),
+                None => {
+                    let targeted = self.rules.get(&d.rule_id).is_some_and(|rule| {
+                        rule.selectors()
+                            .iter()
+                            .any(|s| target.closest(s).ok().flatten().is_some())
+                    });
+                    if !targeted {
+                        continue;
+                    }
+                    "click".to_owned()
+                }
             };
-            list.push(Value::from(d.rule_id.as_str()));
-            if apply {
-                // Holdout visitors are exposed too, as control: that is what lift is measured on.
-                let op = profile::Op::exposure(&d.rule_id, &self.ctx);
-                self.live.record(op, &self.config.profile);
+            let key = (d.rule_id.clone(), name);
+            if !self.converted.contains(&key) {
+                conversions.push((d.rule_id.clone(), d.holdout, key.1.clone()));
+                self.converted.push(key);
             }
         }
-        self.save();
-        let report = Value::Object(vec![
-            (
-                "visits".into(),
-                attributes.get("visits").cloned().unwrap_or_default(),
-            ),
-            (
-                "pageViews".into(),
-                attributes.get("pageViews").cloned().unwrap_or_default(),
-            ),
-            ("persisted".into(), Value::Bool(self.persisted())),
-            ("matched".into(), Value::Array(matched)),
-            ("holdout".into(), Value::Array(holdout)),
-            ("applied".into(), Value::Number(applied as f64)),
-        ]);
-        self.emit("tailor:decided", report.clone());
-        Ok(js_json::to_js(&report))
+        for (rule, holdout, name) in conversions {
+            let variant = if holdout { "holdout" } else { "exposed" };
+            self.emit(
+                "tailor:conversion",
+                Value::Object(vec![
+                    ("rule".into(), rule.into()),
+                    ("variant".into(), variant.into()),
+                    ("name".into(), name.into()),
+                ]),
+            );
+        }
+    }
+
+    /// Why `element` looks the way it does: the rules that changed it (or an element around it),
+    /// each with its reason. For a "why am I seeing this?" link.
+    pub fn explain(&self, element: web_sys::Element) -> JsValue {
+        let list = self
+            .applier
+            .rules_for(&element)
+            .into_iter()
+            .filter_map(|id| self.decided.report(id))
+            .map(report_value)
+            .collect();
+        js_json::to_js(&Value::Array(list))
+    }
+
+    /// For the debug overlay: the attributes rules saw and every rule's outcome and reason.
+    #[wasm_bindgen(js_name = debugInfo)]
+    pub fn debug_info(&self) -> JsValue {
+        let rules = self
+            .decided
+            .reports
+            .iter()
+            .map(|r| {
+                let mut v = report_value(r);
+                let selectors = self.rules.get(&r.rule_id).map(|rule| rule.selectors());
+                let list = selectors
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Value::from)
+                    .collect();
+                v.insert("selectors", Value::Array(list));
+                v
+            })
+            .collect();
+        js_json::to_js(&Value::Object(vec![
+            ("attributes".into(), self.attributes()),
+            ("rules".into(), Value::Array(rules)),
+        ]))
     }
 
     /// Adds the topics marked in the body (`data-tailor-topic`); the loader calls it once the
@@ -319,6 +374,91 @@ impl Tailor {
 }
 
 impl Tailor {
+    /// Records a page view at `self.ctx`, decides, applies (unless `apply` is false) and records
+    /// one exposure per decision. Returns the report for the loader.
+    fn page_view(&mut self, apply: bool) -> Value {
+        let topics = page::head_topics(&self.ctx, &self.config);
+        let weighted: Vec<(&str, f64)> = topics.iter().map(|t| (t.as_str(), 1.0)).collect();
+        let ops = profile::page_ops(&self.ctx, &weighted, &self.config.profile);
+        self.live.record_all(ops, &self.config.profile);
+
+        let attributes = self.attributes();
+        let profile = self.live.profile();
+        let exposures = |rule: &str, today: i64| profile.exposure_counts(rule, today);
+        self.decided = self.rules.decide(&DecideInput {
+            attributes: &attributes,
+            visitor_id: &profile.id,
+            now: self.ctx.now,
+            today: self.ctx.day_number(),
+            url: &self.ctx.url,
+            exposures: &exposures,
+        });
+        self.converted.clear();
+        let shown = self
+            .decided
+            .decisions
+            .iter()
+            .filter(|d| !d.holdout)
+            .map(|d| (d.rule_id.clone(), d.actions.clone()))
+            .collect();
+        self.applier.set(if apply { shown } else { Vec::new() });
+        let applied = self.applier.apply();
+
+        let mut matched = Vec::new();
+        let mut holdout = Vec::new();
+        let mut exposed = Vec::new();
+        for d in &self.decided.decisions {
+            let list = if d.holdout {
+                &mut holdout
+            } else {
+                &mut matched
+            };
+            list.push(Value::from(d.rule_id.as_str()));
+            if apply {
+                exposed.push((d.rule_id.clone(), d.holdout, d.slot.clone()));
+            }
+        }
+        // One exposure per decision per page view; holdout visitors are exposed too, as control:
+        // that is what lift is measured against.
+        for (rule, is_holdout, slot) in exposed {
+            let op = profile::Op::exposure(&rule, &self.ctx);
+            self.live.record(op, &self.config.profile);
+            let variant = if is_holdout { "holdout" } else { "exposed" };
+            let mut detail = vec![
+                ("rule".into(), rule.into()),
+                ("variant".into(), variant.into()),
+            ];
+            if let Some(slot) = slot {
+                detail.push(("slot".into(), slot.into()));
+            }
+            self.emit("tailor:exposure", Value::Object(detail));
+        }
+        self.save();
+        let reports = self.decided.reports.iter().map(report_value).collect();
+        self.emit(
+            "tailor:decided",
+            Value::Object(vec![("rules".into(), Value::Array(reports))]),
+        );
+        let report = Value::Object(vec![
+            (
+                "visits".into(),
+                attributes.get("visits").cloned().unwrap_or_default(),
+            ),
+            (
+                "pageViews".into(),
+                attributes.get("pageViews").cloned().unwrap_or_default(),
+            ),
+            ("persisted".into(), Value::Bool(self.persisted())),
+            ("matched".into(), Value::Array(matched)),
+            ("holdout".into(), Value::Array(holdout)),
+            ("applied".into(), Value::Number(applied as f64)),
+        ]);
+        if apply {
+            self.emit("tailor:applied", report.clone());
+        }
+        report
+    }
+
     fn attributes(&self) -> Value {
         profile::attributes(self.live.profile(), &self.ctx, &self.config.profile)
     }
@@ -422,6 +562,14 @@ fn read_json<S: KeyValueStore>(store: &mut FallbackStore<S>, key: &str) -> Optio
             Some(Value::String(text))
         }
     }
+}
+
+fn report_value(r: &crate::rules::RuleReport) -> Value {
+    Value::Object(vec![
+        ("rule".into(), r.rule_id.as_str().into()),
+        ("outcome".into(), r.outcome.as_str().into()),
+        ("reason".into(), r.reason.as_str().into()),
+    ])
 }
 
 fn stringify(value: &Value) -> Option<String> {
