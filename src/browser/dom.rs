@@ -33,7 +33,8 @@ enum Undo {
 
 struct Change {
     rule: usize,
-    action: u32,
+    /// The edit's position in its rule's list (one action may make several edits).
+    edit: usize,
     element: Element,
     undo: Undo,
     /// The template clone's first node, to see whether it is still in place.
@@ -90,7 +91,7 @@ impl Applier {
                         }
                         claimed.push((el.clone(), kind, name));
                     }
-                    changed += usize::from(self.apply_one(rule, &edit, el, &document));
+                    changed += usize::from(self.apply_one((rule, e), &edit, el, &document));
                 }
             }
         }
@@ -99,7 +100,7 @@ impl Applier {
 
     fn apply_one(
         &mut self,
-        rule: usize,
+        (rule, e): (usize, usize),
         edit: &Edit,
         el: Element,
         doc: &web_sys::Document,
@@ -107,7 +108,7 @@ impl Applier {
         let found = self
             .changes
             .iter()
-            .position(|c| c.rule == rule && c.action == edit.action_index && c.element == el);
+            .position(|c| c.rule == rule && c.edit == e && c.element == el);
         if let Some(i) = found {
             let c = &self.changes[i];
             if c.gave_up || shows(&el, &edit.change, c.marker.as_ref()) {
@@ -143,7 +144,7 @@ impl Applier {
         };
         self.changes.push(Change {
             rule,
-            action: edit.action_index,
+            edit: e,
             element: el,
             undo,
             marker,
