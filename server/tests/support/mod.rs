@@ -69,10 +69,23 @@ impl Http {
         path: &str,
         body: Option<&str>,
     ) -> std::io::Result<Reply> {
+        self.request_with_headers(method, path, body, &[])
+    }
+
+    pub fn request_with_headers(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> std::io::Result<Reply> {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: keep-alive\r\n",
             self.addr
         );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
         if let Some(body) = body {
             head.push_str(&format!(
                 "Content-Type: application/json\r\nContent-Length: {}\r\n",
