@@ -20,6 +20,15 @@ cargo_counts() {
        END { printf "%d %d\n", p, f }' "$1"
 }
 
+# --- PostgreSQL for the server's storage suite (issue 6; owner: server) -------------------
+# A throwaway cluster on 127.0.0.1, so the same storage tests that run on SQLite also run on a
+# real PostgreSQL server. Stopped (and its files deleted) when this script exits.
+TAILOR_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export TAILOR_TEST_POSTGRES_URL
+trap 'rm -rf "$log"; bash scripts/postgres.sh stop || true' EXIT
+echo "PostgreSQL for the storage suite: $TAILOR_TEST_POSTGRES_URL"
+# --- end PostgreSQL ------------------------------------------------------------------------
+
 echo
 echo "== 1/3 native: cargo test --workspace"
 cargo test --workspace 2>&1 | tee "$log/native.txt" || status=1

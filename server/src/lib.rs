@@ -1,39 +1,59 @@
-//! The Tailor server: serves the site and the SDK files, and (as the sync work lands) receives
-//! consented data, stores it, erases and exports it, and reports lift.
+//! The Tailor server: serves the site and the SDK files, receives consented data
+//! (`POST /v1/events`), stores it (SQLite or PostgreSQL), erases and exports it per visitor,
+//! deletes it after the retention period and reports each rule's lift.
 //!
 //! The router is built by [`app`] from explicit state so tests drive it with
 //! `tower::ServiceExt::oneshot`, with no socket.
 
+pub mod api;
 pub mod app;
 pub mod config;
-pub mod db;
 pub mod error;
+pub mod metrics;
+pub mod protocol;
+pub mod rate_limit;
+pub mod report;
+pub mod report_page;
+pub mod retention;
+pub mod store;
 
 pub use app::{app, AppState};
 
 use std::net::SocketAddr;
 
-/// Opens (creating and migrating) the database, binds, prints the address and serves until
-/// Ctrl-C or SIGTERM.
+/// Opens (creating and migrating) the database, starts the retention job, binds, prints the
+/// address and serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: config::ServeConfig) -> Result<(), String> {
-    let database = db::Database::open(&config.database)
+    let store = store::open(&config.database)
+        .await
         .map_err(|e| format!("cannot open the database {}: {e}", config.database))?;
-    let state = AppState::new(config.clone(), database);
+    let state = AppState::new(config.clone(), store);
+    let retention = retention::spawn(state.clone());
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     println!(
-        "Tailor server listening on http://{local}/ (site: {}, SDK: {}, database: {})",
+        "Tailor server listening on http://{local}/ (site: {}, SDK: {}, database: {}, admin: {})",
         config.site_dir.display(),
         config.dist_dir.display(),
-        config.database
+        config.database,
+        if config.admin_key.is_some() {
+            "on"
+        } else {
+            "off"
+        },
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    let result = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string());
+    retention.abort();
+    result
 }
 
 async fn shutdown_signal() {

@@ -16,8 +16,15 @@ usage: tailor <command> [options]
 commands:
   serve   run the Tailor server (site, SDK files, API)
           --port N (env PORT, default 8080)   --host ADDR (default 127.0.0.1)
-          --db PATH|sqlite://PATH (env DATABASE_URL, default sqlite://tailor.db)
+          --db PATH|sqlite://PATH|postgres://URL (env DATABASE_URL, default sqlite://tailor.db)
           --site DIR (default demo-site)      --dist DIR (default dist)
+          --allow-origin ORIGIN, repeatable (env TAILOR_ALLOWED_ORIGINS, comma-separated)
+          --admin-key KEY, 16+ chars (env TAILOR_ADMIN_KEY; no key: export/report are off)
+          --retention-days N (env TAILOR_RETENTION_DAYS, default 180; 0 keeps forever)
+          --max-body-bytes N (default 65536)  --max-batch-events N (default 100)
+          --rate-limit REQ_PER_S per IP (env TAILOR_RATE_LIMIT, default 10; 0 off)
+          --rate-burst N (default 40)         --trust-proxy (client IP from X-Forwarded-For)
+          --accept-name (store profile.name when a site syncs it; off by default)
   eval    evaluate a targeting condition against attributes
           --condition JSON --attributes JSON [--groups JSON]
   help    print this text";

@@ -140,7 +140,7 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
         return;
     };
     let selector = match raw.get("selector") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim(),
+        Some(Value::String(s)) if !s.trim_ascii().is_empty() => s.trim_ascii(),
         _ => {
             ctx.warn(
                 dotted(path, "selector"),
@@ -149,8 +149,8 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
             return;
         }
     };
-    let before = out.len();
     let mut changes = Vec::new();
+    let mut items_out = Vec::new();
     for (key, value) in members {
         match key.as_str() {
             "selector" => {}
@@ -172,7 +172,7 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
                     if item_changes.is_empty() {
                         ctx.warn(item_path, "this item changes nothing");
                     }
-                    out.extend(item_changes.into_iter().map(|change| Action {
+                    items_out.extend(item_changes.into_iter().map(|change| Action {
                         selector: selector.to_owned(),
                         index: Some(n as u32),
                         action_index: ctx.action as u32,
@@ -183,20 +183,18 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
             _ => parse_change(key, value, &dotted(path, key), ctx, &mut changes),
         }
     }
-    let all: Vec<Action> = changes
-        .into_iter()
-        .map(|change| Action {
-            selector: selector.to_owned(),
-            index: None,
-            action_index: ctx.action as u32,
-            change,
-        })
-        .collect();
-    // Whole-selector changes first, then the items, whatever the key order.
-    out.splice(before..before, all);
-    if out.len() == before {
+    if changes.is_empty() && items_out.is_empty() {
         ctx.warn(path.to_owned(), "this action changes nothing");
+        return;
     }
+    // Whole-selector changes first, then the items, whatever the key order.
+    out.extend(changes.into_iter().map(|change| Action {
+        selector: selector.to_owned(),
+        index: None,
+        action_index: ctx.action as u32,
+        change,
+    }));
+    out.extend(items_out);
 }
 
 /// Parses one change key of an action or item into `out`, or warns.
@@ -287,11 +285,11 @@ fn classes(value: &Value) -> Result<Vec<String>, &'static str> {
     const BAD: &str = "classes are a string of class names or an array of them; refused";
     let mut out: Vec<String> = Vec::new();
     match value {
-        Value::String(s) => out.extend(s.split_whitespace().map(str::to_owned)),
+        Value::String(s) => out.extend(s.split_ascii_whitespace().map(str::to_owned)),
         Value::Array(items) => {
             for item in items {
                 let s = item.as_str().ok_or(BAD)?;
-                out.extend(s.split_whitespace().map(str::to_owned));
+                out.extend(s.split_ascii_whitespace().map(str::to_owned));
             }
         }
         _ => return Err(BAD),
@@ -303,7 +301,7 @@ fn classes(value: &Value) -> Result<Vec<String>, &'static str> {
 }
 
 fn valid_token(s: &str) -> bool {
-    !s.is_empty() && !s.chars().any(char::is_whitespace)
+    !s.is_empty() && !s.bytes().any(|b| b.is_ascii_whitespace())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

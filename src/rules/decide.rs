@@ -185,16 +185,23 @@ pub fn decide(rules: &RuleSet, input: &DecideInput<'_>) -> Decisions {
                 }
             }
         }
-        decisions.push(Decision {
-            rule_id: rule.id.clone(),
-            slot: rule.slot.clone(),
-            priority: rule.priority,
-            holdout,
-            actions,
-        });
+        // Precedence order; equal priorities keep rule order. (An insertion, not a sort: there
+        // are few winners, and the sort's code would cost the wasm kilobytes.)
+        let at = decisions
+            .iter()
+            .position(|d: &Decision| d.priority < rule.priority)
+            .unwrap_or(decisions.len());
+        decisions.insert(
+            at,
+            Decision {
+                rule_id: rule.id.clone(),
+                slot: rule.slot.clone(),
+                priority: rule.priority,
+                holdout,
+                actions,
+            },
+        );
     }
-    // Stable: equal priorities keep rule order.
-    decisions.sort_by_key(|d| std::cmp::Reverse(d.priority));
     Decisions { decisions, reports }
 }
 

@@ -98,7 +98,7 @@ fn parse_rule(raw: &Value, path: &str, warnings: &mut Vec<Warning>) -> Result<Ru
         return Err(fail(path.to_owned(), "a rule must be an object"));
     }
     let id = match raw.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 200 => s.clone(),
+        Some(Value::String(s)) if !s.trim_ascii().is_empty() && s.len() <= 200 => s.clone(),
         _ => {
             return Err(fail(
                 dotted(path, "id"),
@@ -130,7 +130,7 @@ fn parse_rule(raw: &Value, path: &str, warnings: &mut Vec<Warning>) -> Result<Ru
     };
     let slot = match raw.get("slot") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !s.trim_ascii().is_empty() => Some(s.clone()),
         Some(_) => {
             return Err(fail(
                 dotted(path, "slot"),
@@ -280,7 +280,7 @@ fn parse_schedule(v: &Value, path: &str) -> Result<Schedule, Failure> {
         };
         let ms = parse_time(value).map_err(|m| fail(at, m))?;
         let text = match value {
-            Value::String(s) => s.trim().to_owned(),
+            Value::String(s) => s.trim_ascii().to_owned(),
             _ => {
                 let mut s = String::new();
                 push_number(&mut s, ms);

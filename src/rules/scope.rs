@@ -1,8 +1,6 @@
 //! Where and when a rule runs: page patterns (a small glob over the path or the URL) and schedule
 //! times (ISO 8601 or milliseconds). The syntax is documented in the module above.
 
-use crate::context::split_url;
-
 /// One entry of a rule's `pages`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PagePattern {
@@ -35,7 +33,7 @@ impl PagePattern {
     pub fn matches(&self, url: &str) -> bool {
         let without_fragment = url.split('#').next().unwrap_or("");
         let subject = if self.pattern.starts_with('/') {
-            match split_url(url).path {
+            match path_of(url) {
                 "" => "/",
                 path => path,
             }
@@ -43,6 +41,20 @@ impl PagePattern {
             without_fragment
         };
         glob_matches(&self.pattern, subject)
+    }
+}
+
+/// The path of an absolute or relative URL, as `context::split_url` finds it, in bytes (a
+/// substring search would add its searcher's code to the wasm).
+fn path_of(url: &str) -> &str {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..end];
+    match url.as_bytes().windows(2).position(|w| w == b"//") {
+        Some(at) if !url[..at].contains('/') => {
+            let rest = &url[at + 2..];
+            rest.find('/').map_or("", |slash| &rest[slash..])
+        }
+        _ => url,
     }
 }
 
@@ -108,7 +120,7 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
 pub fn parse_time(value: &crate::Value) -> Result<f64, &'static str> {
     match value {
         crate::Value::Number(n) if n.is_finite() => Ok(*n),
-        crate::Value::String(s) => parse_iso(s.trim()),
+        crate::Value::String(s) => parse_iso(s.trim_ascii()),
         _ => Err("a time is ISO 8601 text or milliseconds since 1970"),
     }
 }
@@ -258,6 +270,18 @@ mod tests {
         assert!(PagePattern::parse("/")
             .unwrap()
             .matches("https://shop.example"));
+        for url in [
+            "https://u@Shop.example:8080/cats/food?x=1#top",
+            "/dogs?x",
+            "",
+            "no/scheme//x",
+            "https://x",
+            "//cdn.example/a/b",
+            "/a#b?c",
+            "a://b/c//d",
+        ] {
+            assert_eq!(path_of(url), crate::context::split_url(url).path, "{url}");
+        }
     }
 
     #[test]

@@ -32,15 +32,15 @@ impl Template {
         let mut segments = Vec::new();
         let mut literal = String::new();
         let mut rest = source;
-        while let Some(open) = rest.find("{{") {
+        while let Some(open) = find_pair(rest, b'{') {
             let after = &rest[open + 2..];
-            let Some(close) = after.find("}}") else {
+            let Some(close) = find_pair(after, b'}') else {
                 break;
             };
             let inner = &after[..close];
             let (path, fallback) = match inner.split_once('|') {
-                Some((p, f)) => (p.trim(), Some(f.trim())),
-                None => (inner.trim(), None),
+                Some((p, f)) => (p.trim_ascii(), Some(f.trim_ascii())),
+                None => (inner.trim_ascii(), None),
             };
             if !valid_path(path) {
                 // Not a placeholder: keep one "{" as text and look again after it.
@@ -125,13 +125,19 @@ fn push_value(out: &mut String, value: Option<&Value>) -> bool {
     true
 }
 
+/// Where `bb` first occurs (`{{` or `}}`). Bytes, not a substring search: the searcher's code
+/// would cost the wasm more than this loop.
+fn find_pair(s: &str, b: u8) -> Option<usize> {
+    s.as_bytes().windows(2).position(|w| w[0] == b && w[1] == b)
+}
+
 fn valid_path(path: &str) -> bool {
     !path.is_empty()
         && path.split('.').all(|part| {
             !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '$'))
+                && part.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$') || !c.is_ascii()
+                })
         })
 }
 

@@ -75,13 +75,11 @@ pub fn check_value(kind: AttributeKind, value: &str) -> Result<(), &'static str>
 
 /// Whether `url` is `http:`, `https:` or relative, with no spelling tricks.
 pub fn is_safe_url(url: &str) -> bool {
-    if url.chars().next().is_some_and(char::is_whitespace)
-        || url.chars().next_back().is_some_and(char::is_whitespace)
-    {
+    if url.chars().next().is_some_and(is_space) || url.chars().next_back().is_some_and(is_space) {
         return false;
     }
     // Tab, newline and other controls: the browser drops some of them inside a scheme.
-    if url.chars().any(|c| c.is_control()) {
+    if url.chars().any(is_control) {
         return false;
     }
     // Whatever comes before the first ':' that precedes any '/' or '?' must be exactly http or
@@ -103,7 +101,7 @@ pub fn is_safe_url(url: &str) -> bool {
 /// or none), parsed as the HTML standard splits candidates (URLs may contain commas; a comma
 /// ends a URL only at its end).
 pub fn is_safe_srcset(srcset: &str) -> bool {
-    if srcset.chars().any(|c| c.is_control() && !is_html_space(c)) {
+    if srcset.chars().any(|c| is_control(c) && !is_html_space(c)) {
         return false;
     }
     let mut rest = srcset;
@@ -135,6 +133,17 @@ pub fn is_safe_srcset(srcset: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// Unicode's White_Space characters (what `char::is_whitespace` knows, without its table).
+fn is_space(c: char) -> bool {
+    matches!(c, '\t'..='\r' | ' ' | '\u{85}' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
+        | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}')
+}
+
+/// C0 and C1 controls and DEL.
+fn is_control(c: char) -> bool {
+    matches!(c, '\0'..='\u{1f}' | '\u{7f}'..='\u{9f}')
 }
 
 fn is_html_space(c: char) -> bool {

@@ -1,0 +1,545 @@
+//! The sync wire format, version 1: what a browser's outbox sends to `POST /v1/events`.
+//!
+//! This module owns parsing and validating a batch, as a pure function of the request body and
+//! the limits; it never touches storage or HTTP. Parsing is strict: unknown fields, wrong types,
+//! out-of-range values and oversized collections are refused with a message that names the field,
+//! so a misbehaving client learns exactly what to fix and nothing unexpected is ever stored.
+//! `docs/sync-protocol.md` is the reference for client authors; keep both in step.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The one version this server speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Bounds on a batch that do not depend on configuration.
+pub const MAX_ID_CHARS: usize = 64;
+pub const MAX_RULE_CHARS: usize = 128;
+pub const MAX_NAME_CHARS: usize = 64;
+pub const MAX_PATH_CHARS: usize = 512;
+pub const MAX_TOPICS: usize = 32;
+pub const MAX_TOPIC_CHARS: usize = 64;
+pub const MAX_REGION_CHARS: usize = 64;
+pub const MAX_PET_CHARS: usize = 32;
+pub const MAX_VISITOR_NAME_CHARS: usize = 64;
+/// Milliseconds since the Unix epoch up to 2^53 (what a JavaScript number holds exactly).
+pub const MAX_TIME_MS: u64 = (1 << 53) - 1;
+
+/// A batch as sent on the wire.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Protocol version; must be [`PROTOCOL_VERSION`].
+    pub v: u32,
+    /// The anonymous visitor id: 32 lower-case hex digits.
+    pub visitor: String,
+    pub consent: Consent,
+    /// When the browser sent the batch (ms since the epoch, the browser's clock).
+    pub sent_at: u64,
+    /// Events the outbox dropped (full) since its last delivered batch.
+    #[serde(default)]
+    pub dropped: u32,
+    /// The allowed part of the visitor's profile, as of `sent_at`.
+    #[serde(default)]
+    pub profile: Option<SyncedProfile>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// The consent the browser holds when it sends; `sync` must be `true`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub sync: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personalization: Option<bool>,
+}
+
+/// Journey stage, as the engine derives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Awareness,
+    Interest,
+    Consideration,
+    Purchase,
+    Loyalty,
+}
+
+/// The profile fields a server accepts. Everything is optional: the browser sends only what its
+/// sync allow-list permits. `name` is refused unless the server was started with `--accept-name`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SyncedProfile {
+    /// ISO 3166-1 alpha-2, upper case (`JP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Coarse region (ISO 3166-2 such as `JP-01`, or a name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Lower-case pet type (`cat`, `dog`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pet: Option<String>,
+    /// Decayed interest score per topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topics: Option<BTreeMap<String, f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_views: Option<u32>,
+    /// Only when the site lists it in its sync allow-list and the server accepts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventType {
+    /// A rule's element was shown (`exposed`) or would have been but the visitor is in the
+    /// holdout (`holdout`).
+    Exposure,
+    /// A goal: CTA click, form submission, purchase.
+    Conversion,
+    /// Any other named event.
+    Event,
+    /// A page view.
+    Pageview,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Exposure => "exposure",
+            EventType::Conversion => "conversion",
+            EventType::Event => "event",
+            EventType::Pageview => "pageview",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventType> {
+        match text {
+            "exposure" => Some(EventType::Exposure),
+            "conversion" => Some(EventType::Conversion),
+            "event" => Some(EventType::Event),
+            "pageview" => Some(EventType::Pageview),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    Exposed,
+    Holdout,
+}
+
+impl Variant {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variant::Exposed => "exposed",
+            Variant::Holdout => "holdout",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Variant> {
+        match text {
+            "exposed" => Some(Variant::Exposed),
+            "holdout" => Some(Variant::Holdout),
+            _ => None,
+        }
+    }
+}
+
+/// One event. Which optional fields are required depends on `type` (see [`Batch::validate`]).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Unique per visitor: the server stores an id once, whatever the retries.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// When it happened (ms since the epoch, the browser's clock).
+    pub at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Variant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A conversion's value (an order total, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// A page view's path, without query string or fragment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// Limits that come from configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchLimits {
+    pub max_events: usize,
+    pub accept_name: bool,
+}
+
+/// Why a body is not a batch this server will store. Each maps to one status and error code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchError {
+    /// Not JSON, or JSON of the wrong shape (unknown field, wrong type): 400 `invalid_json`.
+    Malformed(String),
+    /// Another protocol version: 400 `unsupported_version`.
+    Version(u32),
+    /// `consent.sync` is not `true`: 403 `consent_required`.
+    NoConsent,
+    /// More events than allowed: 413 `too_many_events`.
+    TooManyEvents { max: usize },
+    /// `profile.name` without `--accept-name`: 422 `field_not_allowed`.
+    FieldNotAllowed(&'static str),
+    /// Well-formed but invalid: 422 `invalid_batch`.
+    Invalid(String),
+}
+
+impl Batch {
+    /// Parses and validates a body. The order of checks is part of the protocol: version first
+    /// (a future client gets a version error, not a field error), then consent (nothing of a
+    /// batch without consent is looked at further), then sizes and fields.
+    pub fn parse(body: &[u8], limits: &BatchLimits) -> Result<Batch, BatchError> {
+        // The version is read leniently first, so a v2 batch with new fields is refused for its
+        // version rather than for the fields v1 does not know.
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            v: Option<serde_json::Value>,
+        }
+        if let Ok(VersionOnly { v: Some(v) }) = serde_json::from_slice::<VersionOnly>(body) {
+            match v.as_u64() {
+                Some(n) if n == u64::from(PROTOCOL_VERSION) => {}
+                Some(n) => return Err(BatchError::Version(n.min(u64::from(u32::MAX)) as u32)),
+                None => {}
+            }
+        }
+        let batch: Batch =
+            serde_json::from_slice(body).map_err(|e| BatchError::Malformed(describe_json(&e)))?;
+        batch.validate(limits)?;
+        Ok(batch)
+    }
+
+    pub fn validate(&self, limits: &BatchLimits) -> Result<(), BatchError> {
+        if self.v != PROTOCOL_VERSION {
+            return Err(BatchError::Version(self.v));
+        }
+        if !self.consent.sync {
+            return Err(BatchError::NoConsent);
+        }
+        if self.events.len() > limits.max_events {
+            return Err(BatchError::TooManyEvents {
+                max: limits.max_events,
+            });
+        }
+        if !is_visitor_id(&self.visitor) {
+            return Err(BatchError::Invalid(
+                "`visitor` must be 32 lower-case hex digits".into(),
+            ));
+        }
+        check_time("sent_at", self.sent_at)?;
+        if let Some(profile) = &self.profile {
+            profile.validate(limits)?;
+        }
+        for (index, event) in self.events.iter().enumerate() {
+            event
+                .validate()
+                .map_err(|m| BatchError::Invalid(format!("events[{index}]: {m}")))?;
+        }
+        Ok(())
+    }
+}
+
+impl SyncedProfile {
+    fn validate(&self, limits: &BatchLimits) -> Result<(), BatchError> {
+        let invalid = |m: String| Err(BatchError::Invalid(format!("profile.{m}")));
+        if self.name.is_some() && !limits.accept_name {
+            return Err(BatchError::FieldNotAllowed("profile.name"));
+        }
+        if let Some(country) = &self.country {
+            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                return invalid("country: expected two upper-case letters (ISO 3166-1)".into());
+            }
+        }
+        if let Some(m) = bounded("region", self.region.as_deref(), MAX_REGION_CHARS) {
+            return invalid(m);
+        }
+        if let Some(m) = bounded("pet", self.pet.as_deref(), MAX_PET_CHARS) {
+            return invalid(m);
+        }
+        if let Some(m) = bounded("name", self.name.as_deref(), MAX_VISITOR_NAME_CHARS) {
+            return invalid(m);
+        }
+        if let Some(topics) = &self.topics {
+            if topics.len() > MAX_TOPICS {
+                return invalid(format!("topics: at most {MAX_TOPICS} topics"));
+            }
+            for (topic, score) in topics {
+                if let Some(m) = bounded("topics key", Some(topic), MAX_TOPIC_CHARS) {
+                    return invalid(m);
+                }
+                if !score.is_finite() || *score < 0.0 {
+                    return invalid(format!("topics.{topic}: a score is a finite number >= 0"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Event {
+    fn validate(&self) -> Result<(), String> {
+        if self.id.is_empty()
+            || self.id.len() > MAX_ID_CHARS
+            || !self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(format!(
+                "`id` must be 1-{MAX_ID_CHARS} characters of A-Z a-z 0-9 - _"
+            ));
+        }
+        check_time("at", self.at).map_err(|e| match e {
+            BatchError::Invalid(m) => m,
+            other => format!("{other:?}"),
+        })?;
+        if let Some(m) = bounded("rule", self.rule.as_deref(), MAX_RULE_CHARS) {
+            return Err(m);
+        }
+        if let Some(m) = bounded("name", self.name.as_deref(), MAX_NAME_CHARS) {
+            return Err(m);
+        }
+        if let Some(m) = bounded("path", self.path.as_deref(), MAX_PATH_CHARS) {
+            return Err(m);
+        }
+        if let Some(value) = self.value {
+            if !value.is_finite() {
+                return Err("`value` must be a finite number".into());
+            }
+        }
+        let only = |field: &str, present: bool, kinds: &str| {
+            if present {
+                Err(format!("`{field}` is only allowed on {kinds}"))
+            } else {
+                Ok(())
+            }
+        };
+        match self.kind {
+            EventType::Exposure => {
+                if self.rule.is_none() || self.variant.is_none() {
+                    return Err("an exposure needs `rule` and `variant`".into());
+                }
+                only("value", self.value.is_some(), "conversions")?;
+                only("path", self.path.is_some(), "pageviews")?;
+            }
+            EventType::Conversion => {
+                if self.name.is_none() {
+                    return Err("a conversion needs `name`".into());
+                }
+                if self.variant.is_some() && self.rule.is_none() {
+                    return Err("`variant` needs `rule`".into());
+                }
+                only("path", self.path.is_some(), "pageviews")?;
+            }
+            EventType::Event => {
+                if self.name.is_none() {
+                    return Err("an event needs `name`".into());
+                }
+                only("rule", self.rule.is_some(), "exposures and conversions")?;
+                only(
+                    "variant",
+                    self.variant.is_some(),
+                    "exposures and conversions",
+                )?;
+                only("value", self.value.is_some(), "conversions")?;
+                only("path", self.path.is_some(), "pageviews")?;
+            }
+            EventType::Pageview => {
+                only("rule", self.rule.is_some(), "exposures and conversions")?;
+                only(
+                    "variant",
+                    self.variant.is_some(),
+                    "exposures and conversions",
+                )?;
+                only("value", self.value.is_some(), "conversions")?;
+                if let Some(path) = &self.path {
+                    if !path.starts_with('/') || path.contains(['?', '#']) {
+                        return Err(
+                            "`path` starts with `/` and has no query string or fragment".into()
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A visitor id as the engine makes it: 128 random bits as 32 lower-case hex digits.
+pub fn is_visitor_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn check_time(field: &str, ms: u64) -> Result<(), BatchError> {
+    if ms == 0 || ms > MAX_TIME_MS {
+        return Err(BatchError::Invalid(format!(
+            "`{field}` must be milliseconds since the epoch, 1 to 2^53-1"
+        )));
+    }
+    Ok(())
+}
+
+/// Some(message) when a text field is empty or longer than `max` characters, or holds control
+/// characters (which no legitimate value has and which make logs and reports lie).
+fn bounded(field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    let value = value?;
+    let chars = value.chars().count();
+    if chars == 0 || chars > max {
+        return Some(format!("`{field}` must be 1 to {max} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Some(format!("`{field}` must not contain control characters"));
+    }
+    None
+}
+
+/// serde_json's message names the problem and the position; it holds no server internals.
+fn describe_json(e: &serde_json::Error) -> String {
+    let mut text = e.to_string();
+    if text.len() > 300 {
+        let mut cut = 300;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: BatchLimits = BatchLimits {
+        max_events: 3,
+        accept_name: false,
+    };
+    const VISITOR: &str = "0123456789abcdef0123456789abcdef";
+
+    fn batch(extra: &str) -> String {
+        format!(
+            r#"{{"v":1,"visitor":"{VISITOR}","consent":{{"sync":true}},"sent_at":1700000000000{extra}}}"#
+        )
+    }
+
+    fn parse(text: &str) -> Result<Batch, BatchError> {
+        Batch::parse(text.as_bytes(), &LIMITS)
+    }
+
+    #[test]
+    fn a_minimal_batch_and_a_full_one_parse() {
+        let b = parse(&batch("")).unwrap();
+        assert!(b.events.is_empty() && b.profile.is_none() && b.dropped == 0);
+        let b = parse(&batch(
+            r#","dropped":2,"profile":{"country":"JP","region":"JP-01","pet":"cat",
+            "topics":{"cat-food":1.5},"stage":"interest","sessions":3,"page_views":9},
+            "events":[{"id":"e1","type":"exposure","at":1700000000000,"rule":"cat-hero","variant":"holdout"},
+            {"id":"e2","type":"conversion","at":1700000000001,"name":"cta","rule":"cat-hero","variant":"holdout","value":12.5},
+            {"id":"e3","type":"pageview","at":1700000000002,"path":"/cats"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(b.events.len(), 3);
+        assert_eq!(b.events[0].variant, Some(Variant::Holdout));
+        assert_eq!(b.profile.unwrap().stage, Some(Stage::Interest));
+    }
+
+    #[test]
+    fn unknown_fields_anywhere_are_refused() {
+        for extra in [
+            r#","extra":1"#,
+            r#","profile":{"email":"a@b.c"}"#,
+            r#","events":[{"id":"e","type":"event","at":1,"name":"x","secret":1}]"#,
+        ] {
+            assert!(
+                matches!(parse(&batch(extra)), Err(BatchError::Malformed(_))),
+                "{extra}"
+            );
+        }
+        let text = batch("").replace(r#""sync":true"#, r#""sync":true,"ads":true"#);
+        assert!(matches!(parse(&text), Err(BatchError::Malformed(_))));
+    }
+
+    #[test]
+    fn consent_version_and_sizes_are_enforced() {
+        let no = batch("").replace(r#""sync":true"#, r#""sync":false"#);
+        assert_eq!(parse(&no).unwrap_err(), BatchError::NoConsent);
+        let v2 = batch(r#","future":1"#).replace(r#""v":1"#, r#""v":2"#);
+        assert_eq!(parse(&v2).unwrap_err(), BatchError::Version(2));
+        let event = r#"{"id":"e","type":"pageview","at":1}"#;
+        let four = format!(r#","events":[{event},{event},{event},{event}]"#);
+        assert_eq!(
+            parse(&batch(&four)).unwrap_err(),
+            BatchError::TooManyEvents { max: 3 }
+        );
+        assert_eq!(
+            parse(&batch(r#","profile":{"name":"Ann"}"#)).unwrap_err(),
+            BatchError::FieldNotAllowed("profile.name")
+        );
+        let with_name = BatchLimits {
+            accept_name: true,
+            ..LIMITS
+        };
+        assert!(Batch::parse(batch(r#","profile":{"name":"Ann"}"#).as_bytes(), &with_name).is_ok());
+    }
+
+    #[test]
+    fn field_rules_per_event_type_name_the_field() {
+        let cases = [
+            (
+                r#"{"id":"e","type":"exposure","at":1,"rule":"r"}"#,
+                "needs `rule` and `variant`",
+            ),
+            (r#"{"id":"e","type":"conversion","at":1}"#, "needs `name`"),
+            (
+                r#"{"id":"e","type":"event","at":1,"name":"n","rule":"r"}"#,
+                "`rule` is only",
+            ),
+            (
+                r#"{"id":"e","type":"pageview","at":1,"path":"/a?q=1"}"#,
+                "no query string",
+            ),
+            (
+                r#"{"id":"bad id","type":"pageview","at":1}"#,
+                "`id` must be",
+            ),
+            (r#"{"id":"e","type":"pageview","at":0}"#, "`at` must be"),
+        ];
+        for (event, expected) in cases {
+            match parse(&batch(&format!(r#","events":[{event}]"#))) {
+                Err(BatchError::Invalid(m)) => {
+                    assert!(m.starts_with("events[0]: ") && m.contains(expected), "{m}")
+                }
+                other => panic!("{event}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            parse(&batch("").replace(VISITOR, "ABC")),
+            Err(BatchError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(&batch(r#","profile":{"country":"jp"}"#)),
+            Err(BatchError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"v":1,"visitor":1}"#),
+            Err(BatchError::Malformed(_))
+        ));
+        assert!(matches!(parse("not json"), Err(BatchError::Malformed(_))));
+    }
+}
