@@ -10,3 +10,5 @@ for f in benches/*.rs; do [ -e "$f" ] && benches+=(--bench "$(basename "$f" .rs)
 if [ ${#benches[@]} -gt 0 ]; then
   cargo bench -p tailor "${benches[@]}" 2>&1 | grep -vE '^\s*(Compiling|Finished|Running|Downloaded|Downloading)'
 fi
+cargo build --release -p tailor-server --quiet
+node tests/bench/browser.mjs

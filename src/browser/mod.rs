@@ -6,6 +6,8 @@
 //! page code: events for the page are queued and handed to the loader (`takeEvents`), which
 //! dispatches them after the call has returned.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod dom;
 pub mod js_json;
 pub mod page;
@@ -47,6 +49,9 @@ pub struct Tailor {
     converted: Vec<(String, String)>,
     events: Vec<Value>,
     storage_warned: bool,
+    /// The stored profile text as this tab last read or wrote it: when storage still holds it,
+    /// no other tab has written, and a save needs no re-read of the stored profile.
+    last_text: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -64,7 +69,8 @@ impl Tailor {
         let now = js_sys::Date::now();
         let record = read_json(&mut store, CONSENT_KEY);
         let consent = Consent::restore(config.consent_mode, gpc, record.as_ref());
-        let stored = read_json(&mut store, PROFILE_KEY);
+        let last_text = store.get(PROFILE_KEY);
+        let stored = last_text.as_deref().map(parse_json);
         let (live, status) =
             LiveProfile::load(stored.as_ref(), &config.profile, now, &mut CryptoRandom);
         if let Some(reason) = status.warning() {
@@ -89,6 +95,7 @@ impl Tailor {
             converted: Vec::new(),
             events: Vec::new(),
             storage_warned: false,
+            last_text,
         };
         tailor.warn_storage();
         tailor
@@ -348,7 +355,8 @@ impl Tailor {
         if key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
             return;
         }
-        let stored = read_json(&mut self.store, PROFILE_KEY);
+        self.last_text = self.store.get(PROFILE_KEY);
+        let stored = self.last_text.as_deref().map(parse_json);
         let now = js_sys::Date::now();
         let status = self.live.reload(
             stored.as_ref(),
@@ -473,14 +481,19 @@ impl Tailor {
         if !self.consent.may_store() || self.live.pending().is_empty() {
             return;
         }
-        let stored = read_json(&mut self.store, PROFILE_KEY);
-        let now = js_sys::Date::now();
-        let save = self.live.prepare_save(
-            stored.as_ref(),
-            &self.config.profile,
-            now,
-            &mut CryptoRandom,
-        );
+        let text_now = self.store.get(PROFILE_KEY);
+        let save = if text_now == self.last_text {
+            self.live.save_in_place()
+        } else {
+            // Another tab wrote since: replay this tab's ops onto what it wrote.
+            let stored = text_now.as_deref().map(parse_json);
+            self.live.prepare_save(
+                stored.as_ref(),
+                &self.config.profile,
+                js_sys::Date::now(),
+                &mut CryptoRandom,
+            )
+        };
         if let Some(reason) = save.status.warning() {
             warn(
                 &[
@@ -495,6 +508,7 @@ impl Tailor {
             return;
         };
         self.store.set(PROFILE_KEY, &text);
+        self.last_text = Some(text);
         self.live.saved(save, &self.config.profile);
         self.warn_storage();
     }
@@ -502,6 +516,7 @@ impl Tailor {
     fn carry_out(&mut self, effects: Effects) {
         if effects.erase_profile {
             self.store.remove(PROFILE_KEY);
+            self.last_text = None;
             self.live.forget(js_sys::Date::now(), &mut CryptoRandom);
         }
         if let Some(record) = &effects.write_record {
@@ -554,13 +569,15 @@ impl Tailor {
 /// Reads and parses a stored JSON record with the browser's own `JSON.parse`. Text that is not
 /// JSON is reported once as the reason for starting fresh, like any other corrupt record.
 fn read_json<S: KeyValueStore>(store: &mut FallbackStore<S>, key: &str) -> Option<Value> {
-    let text = store.get(key)?;
-    match js_sys::JSON::parse(&text) {
-        Ok(value) => Some(js_json::from_js(&value)),
-        Err(_) => {
-            warn(&["Tailor: stored ", key, " is not valid JSON; it is ignored"].concat());
-            Some(Value::String(text))
-        }
+    store.get(key).as_deref().map(parse_json)
+}
+
+/// Stored text that is not JSON becomes a string value, which the decoders discard as corrupt
+/// (with their one warning).
+fn parse_json(text: &str) -> Value {
+    match js_sys::JSON::parse(text) {
+        Ok(value) => js_json::from_js(&value),
+        Err(_) => Value::String(text.to_owned()),
     }
 }
 

@@ -116,6 +116,18 @@ impl LiveProfile {
         }
     }
 
+    /// A save for when storage still holds exactly what this tab last read or wrote (the shell
+    /// compares the stored text): there is nothing to rebase onto, because the live profile
+    /// already has every pending op applied. Saves the decode that [`Self::prepare_save`] needs.
+    pub fn save_in_place(&self) -> Save {
+        Save {
+            value: encode(&self.profile),
+            profile: self.profile.clone(),
+            status: LoadStatus::Loaded,
+            included: self.pending.len(),
+        }
+    }
+
     /// The save was written: adopt its profile (which has the other tabs' updates) and drop the
     /// ops it included; ops recorded since are replayed onto it.
     pub fn saved(&mut self, save: Save, config: &ProfileConfig) {

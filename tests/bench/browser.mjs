@@ -1,0 +1,196 @@
+// Browser benchmarks (run by `npm run bench`; figures printed as `name: value` lines, no
+// assertions). Engine timings use a separate wasm build with the `bench` feature; the flicker and
+// latency bench loads the production dist/ build the way a visitor does.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchBrowser, root, startServer } from "../e2e/harness.mjs";
+
+const benchTarget = join(root, "target", "bench");
+const benchPkg = join(benchTarget, "pkg");
+
+function buildBenchWasm() {
+  const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  run("cargo", ["build", "--quiet", "--release", "--target", "wasm32-unknown-unknown", "-p", "tailor",
+    "--lib", "--features", "bench", "--target-dir", benchTarget]);
+  run("wasm-bindgen", [join(benchTarget, "wasm32-unknown-unknown/release/tailor.wasm"), "--target", "web",
+    "--out-dir", benchPkg, "--out-name", "tailor_core"]);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const print = (name, value) => console.log(`${name}: ${value}`);
+
+// ---- Engine figures inside the browser's wasm runtime --------------------------------------
+
+const ATTRIBUTES = {
+  id: "0123456789abcdef0123456789abcdef", visits: 3, pageViews: 12, stage: "consideration",
+  pet: "cat", name: "Hana", geo: { country: "JP", region: "JP-01", hemisphere: "north" },
+  topics: { cats: 3.2, "cat-toys": 1.4, "cat-food": 0.8 }, events: { product_view: 4, add_to_cart: 1 },
+  url: "https://shop.example/cats/toys", path: "/cats/toys", device: "mobile", lang: "ja-JP",
+  hour: 20, weekday: "saturday", season: "winter",
+};
+
+const TEN_CLAUSES = { $and: [
+  { pet: "cat" }, { "geo.country": { $in: ["JP", "AU"] } }, { visits: { $gte: 2 } },
+  { stage: { $ne: "awareness" } }, { "topics.cat-toys": { $gt: 0.5 } }, { lang: { $regex: "^ja" } },
+  { device: { $in: ["mobile", "tablet"] } }, { hour: { $gte: 18, $lt: 23 } },
+  { "events.add_to_cart": { $exists: true } }, { season: { $nin: ["summer"] } },
+] };
+
+function thousandRules() {
+  const slots = ["hero", "greeting", "cta", "banner"];
+  const pets = ["cat", "dog", "bird", "fish"];
+  return { rules: Array.from({ length: 1000 }, (_, i) => ({
+    id: "rule-" + i, slot: slots[i % 4], priority: i % 7,
+    condition: { $and: [
+      { pet: pets[i % 4] }, { "geo.country": { $in: ["JP", "AU", "US"] } },
+      { visits: { $gte: i % 5 } }, { ["topics.topic-" + (i % 30)]: { $gt: 0.5 } },
+    ] },
+    actions: [{ selector: "#" + slots[i % 4], text: "Hello {{name|friend}} " + i }],
+  })) };
+}
+
+async function engineFigures(browser) {
+  buildBenchWasm();
+  const site = mkdtempSync(join(tmpdir(), "tailor-bench-"));
+  writeFileSync(join(site, "engine.html"), `<!doctype html><meta charset="utf-8"><title>engine bench</title>
+<script type="module">
+  import init, * as core from "/dist/tailor_core.js";
+  window.benchReady = init({ module_or_path: "/dist/tailor_core_bg.wasm" }).then(() => { window.core = core; });
+</script>`);
+  const server = await startServer({ site, dist: benchPkg });
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url + "/engine.html");
+    await page.evaluate(() => window.benchReady);
+    const cond = await page.evaluate(([c, a]) => window.core.benchCondition(c, a), [TEN_CLAUSES, ATTRIBUTES]);
+    print("conditions.wasm.eval_10_clause_median_ns", cond.medianNs.toFixed(0));
+    const decide = await page.evaluate(([r, a]) => window.core.benchDecide(r, a), [thousandRules(), ATTRIBUTES]);
+    print("rules.wasm.decide_1000_median_us", decide.medianUs.toFixed(1) + " (budget 1000)");
+    const profile = await page.evaluate(() => window.core.benchProfile());
+    print("profile.wasm.heavy_stored_bytes", profile.storedBytes + " (budget 8192)");
+    print("profile.wasm.heavy_load_save_median_us", profile.loadSaveMedianUs.toFixed(1) + " (budget 300)");
+    print("profile.wasm.heavy_load_save_after_other_tab_median_us", profile.loadRebaseSaveMedianUs.toFixed(1));
+    await page.close();
+  } finally {
+    await server.stop();
+    rmSync(site, { recursive: true, force: true });
+  }
+}
+
+// ---- Flicker and time-to-personalized against a hand-written inline script ------------------
+
+const BODY = `
+  <header><a href="/">Pawsome Pets</a></header>
+  <section class="hero"><img id="hero" src="/dog.svg" alt="A dog" width="320" height="160"></section>
+  <h1 id="greeting">Welcome to Pawsome Pets!</h1>
+  <p><a id="cta" href="/shop">Shop now</a></p>
+  <p id="banner">Free shipping this week</p>
+  ${Array.from({ length: 40 }, (_, i) => `<p id="x${i}">Product ${i}: food, toys and care.</p>`).join("\n  ")}`;
+
+const CHANGES = [
+  { id: "hero", selector: "#hero", action: { attributes: { src: "/cat.svg", alt: "A cat" } },
+    shown: "el.getAttribute('src') === '/cat.svg'", original: "el.getAttribute('src') === '/dog.svg'" },
+  { id: "greeting", selector: "#greeting", action: { text: "Welcome back, {{name}}!" },
+    shown: "el.textContent === 'Welcome back, Hana!'", original: "el.textContent === 'Welcome to Pawsome Pets!'" },
+  { id: "cta", selector: "#cta", action: { text: "Shop cat food" },
+    shown: "el.textContent === 'Shop cat food'", original: "el.textContent === 'Shop now'" },
+  { id: "banner", selector: "#banner", action: { text: "Winter sale in Hokkaido" },
+    shown: "el.textContent === 'Winter sale in Hokkaido'", original: "el.textContent === 'Free shipping this week'" },
+];
+
+function fiftyRules() {
+  const matching = CHANGES.map((c) => ({
+    id: c.id, slot: c.id, priority: 5, condition: { pet: "cat", pageViews: { $gte: 2 } },
+    actions: [{ selector: c.selector, ...c.action }],
+  }));
+  const others = Array.from({ length: 46 }, (_, i) => ({
+    id: "other-" + i, slot: CHANGES[i % 4].id, priority: i % 3,
+    condition: { $and: [{ pet: ["dog", "bird"][i % 2] }, { ["topics.topic-" + i]: { $gt: 1 } }] },
+    actions: [{ selector: CHANGES[i % 4].selector, text: "Other " + i }],
+  }));
+  return { rules: [...matching, ...others] };
+}
+
+const INLINE_BASELINE = `<script>
+  document.getElementById("hero").setAttribute("src", "/cat.svg");
+  document.getElementById("hero").setAttribute("alt", "A cat");
+  document.getElementById("greeting").textContent = "Welcome back, Hana!";
+  document.getElementById("cta").textContent = "Shop cat food";
+  document.getElementById("banner").textContent = "Winter sale in Hokkaido";
+</script>`;
+
+// Records, from navigation start: every frame where any target shows its original content
+// visibly, and when all four show their personalized content.
+const RECORDER = `(() => {
+  const rec = { frames: 0, original: 0, appliedAt: null };
+  window.__bench = rec;
+  const checks = [${CHANGES.map((c) => `{ id: "${c.id}", shown: (el) => ${c.shown}, original: (el) => ${c.original} }`).join(",")}];
+  const visible = (el) => { const s = getComputedStyle(el); return s.visibility !== "hidden" && s.display !== "none"; };
+  const check = () => {
+    if (rec.appliedAt === null && checks.every((c) => { const el = document.getElementById(c.id); return el && c.shown(el); })) {
+      rec.appliedAt = performance.now();
+    }
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  const tick = () => {
+    rec.frames++;
+    if (checks.some((c) => { const el = document.getElementById(c.id); return el && c.original(el) && visible(el); })) rec.original++;
+    if (rec.frames < 120) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();`;
+
+async function flickerFigures(browser) {
+  const site = mkdtempSync(join(tmpdir(), "tailor-flicker-"));
+  const svg = (label) => `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160"><text x="20" y="90">${label}</text></svg>`;
+  writeFileSync(join(site, "dog.svg"), svg("dog"));
+  writeFileSync(join(site, "cat.svg"), svg("cat"));
+  writeFileSync(join(site, "tailor.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
+<script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
+<script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
+  writeFileSync(join(site, "inline.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Inline</title></head>
+<body>${BODY}${INLINE_BASELINE}</body></html>`);
+  const server = await startServer({ site });
+  try {
+    const context = await browser.newContext();
+    await context.addInitScript(RECORDER);
+    const page = await context.newPage();
+    // Make a returning visitor: a first visit that declares the pet and name.
+    await page.goto(server.url + "/tailor.html");
+    await page.evaluate(() => window.tailor.ready());
+    await page.evaluate(() => { window.tailor.set("pet", "cat"); window.tailor.set("name", "Hana"); });
+    const tailor = [];
+    const inline = [];
+    let framesWithOriginal = 0;
+    let incomplete = 0;
+    for (let i = 0; i < 20; i++) {
+      for (const [path, out] of [["/tailor.html", tailor], ["/inline.html", inline]]) {
+        await page.goto(server.url + path, { waitUntil: "load" });
+        await page.waitForFunction(() => window.__bench.frames >= 10);
+        const rec = await page.evaluate(() => window.__bench);
+        if (rec.appliedAt === null) incomplete++;
+        else out.push(rec.appliedAt);
+        if (path === "/tailor.html") framesWithOriginal += rec.original;
+      }
+    }
+    print("dom.flicker.loads", tailor.length + " (20 planned; incomplete " + incomplete + ")");
+    print("dom.flicker.frames_showing_original", framesWithOriginal + " (budget 0)");
+    print("dom.applied.tailor_median_ms", median(tailor).toFixed(1));
+    print("dom.applied.inline_median_ms", median(inline).toFixed(1));
+    print("dom.applied.ratio_to_inline", (median(tailor) / median(inline)).toFixed(2) + " (budget 1.5)");
+    await context.close();
+  } finally {
+    await server.stop();
+    rmSync(site, { recursive: true, force: true });
+  }
+}
+
+const browser = await launchBrowser();
+try {
+  await engineFigures(browser);
+  await flickerFigures(browser);
+} finally {
+  await browser.close();
+}
