@@ -5,6 +5,15 @@
   "use strict";
 
   var PREFIX = "Tailor: ";
+  /* @tailor-core@ */
+  function mark(name) {
+    try {
+      performance.mark("tailor:" + name);
+    } catch (e) {
+      /* no User Timing: nothing to mark */
+    }
+  }
+  mark("loader");
   var existing = window.tailor;
   if (existing && !Array.isArray(existing) && existing.version) {
     return; // the script tag is on the page twice; the first one runs Tailor
@@ -184,17 +193,21 @@
         return response;
       });
       var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
-      return Promise.all([import(base + "tailor_core.js"), wasm, rules]);
+      // tailorCore is wasm-bindgen's glue, inlined here by the build.
+      return Promise.all([tailorCore(base), wasm, rules]);
     })
     .then(function (parts) {
       var core = parts[0];
+      mark("fetched");
       return core.default({ module_or_path: parts[1] }).then(function () {
+        mark("instantiated");
         engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
         return parts[2] || loadRules();
       }).then(function (rules) {
         // Decide and apply now, before the document is even parsed: elements that appear later
         // are changed by the MutationObserver before the browser paints them.
         state.report = engine.start(rules, !state.timedOut);
+        mark("decided");
         observe();
         listen();
         if (data.rules) {

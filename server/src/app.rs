@@ -75,7 +75,7 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(ServeDir::new(&config.dist_dir))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
+            HeaderValue::from_static("public, max-age=300"),
         ));
     // Called from site pages (other origins): CORS, origin check and rate limit apply.
     let browser_api = Router::new()

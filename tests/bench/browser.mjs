@@ -189,8 +189,9 @@ async function flickerFigures(browser) {
 
 const browser = await launchBrowser();
 try {
-  await engineFigures(browser);
-  await flickerFigures(browser);
+  // BENCH=flicker or BENCH=engine runs one half.
+  if (process.env.BENCH !== "flicker") await engineFigures(browser);
+  if (process.env.BENCH !== "engine") await flickerFigures(browser);
 } finally {
   await browser.close();
 }
