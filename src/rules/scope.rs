@@ -52,7 +52,8 @@ fn path_of(url: &str) -> &str {
     match url.as_bytes().windows(2).position(|w| w == b"//") {
         Some(at) if !url.bytes().take(at).any(|b| b == b'/') => {
             let rest = url.get(at + 2..).unwrap_or("");
-            rest.find('/').map_or("", |slash| rest.get(slash..).unwrap_or(""))
+            rest.find('/')
+                .map_or("", |slash| rest.get(slash..).unwrap_or(""))
         }
         _ => url,
     }
