@@ -155,5 +155,8 @@ fn main() {
         }
     });
     println!("rules.native.conditions_only_1000_median_us: {conditions_us:.0}");
-    println!("rules.native.decide_1000_winners: {}", decided.decisions.len());
+    println!(
+        "rules.native.decide_1000_winners: {}",
+        decided.decisions.len()
+    );
 }
