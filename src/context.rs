@@ -206,13 +206,17 @@ pub struct UrlParts<'a> {
 pub fn split_url(url: &str) -> UrlParts<'_> {
     let url = url.split('#').next().unwrap_or("");
     let (before_query, query) = url.split_once('?').unwrap_or((url, ""));
-    let (host, path) = match before_query.split_once("//") {
-        Some((scheme, rest)) if !scheme.contains('/') => {
+    // Slicing with `get` and searching bytes keep core's panic formatting and substring
+    // searcher out of the wasm.
+    let slashes = crate::pattern::find_str(before_query, "//");
+    let (host, path) = match slashes.and_then(|at| before_query.split_at_checked(at)) {
+        Some((scheme, rest)) if !scheme.as_bytes().contains(&b'/') => {
+            let rest = rest.get(2..).unwrap_or("");
             let end = rest.find('/').unwrap_or(rest.len());
-            let authority = &rest[..end];
+            let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
             let host = authority.rsplit('@').next().unwrap_or("");
             let host = host.split(':').next().unwrap_or("");
-            (host, &rest[end..])
+            (host, path)
         }
         _ => ("", before_query),
     };
@@ -271,7 +275,7 @@ fn decode(s: &str) -> String {
 /// The first `max` characters of `s` (whole characters, never a split code point).
 pub fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
-        Some((end, _)) => s[..end].to_owned(),
+        Some((end, _)) => s.get(..end).unwrap_or(s).to_owned(),
         None => s.to_owned(),
     }
 }

@@ -58,7 +58,13 @@ impl std::fmt::Debug for Pattern {
 impl Pattern {
     /// Compiles `source` as JavaScript's `new RegExp(source, case_insensitive ? "i" : "")`.
     pub fn new(source: &str, case_insensitive: bool) -> Result<Pattern, PatternError> {
-        let special = |c: char| "\\^$.|?*+()[]{}".contains(c);
+        // A `match`, not `"…".contains(c)`: that would bring core's substring searcher along.
+        let special = |c: char| {
+            matches!(
+                c,
+                '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}'
+            )
+        };
         Ok(Pattern {
             source: source.to_owned(),
             case_insensitive,
@@ -72,7 +78,7 @@ impl Pattern {
         if self.literal {
             // Both are valid Unicode, so a substring of UTF-16 code units is a substring of
             // characters and vice versa.
-            return text.contains(self.source.as_str());
+            return find_str(text, &self.source).is_some();
         }
         engine::is_match(&self.compiled, text)
     }
@@ -85,6 +91,18 @@ impl Pattern {
     pub fn is_case_insensitive(&self) -> bool {
         self.case_insensitive
     }
+}
+
+/// Where `needle` first occurs in `hay`, by comparing bytes: core's substring searcher (and the
+/// panic formatting its slicing carries) would cost the wasm about 4 KB, and the needles here
+/// are short. A match of whole UTF-8 strings always starts on a character boundary.
+pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
 }
 
 #[cfg(not(target_arch = "wasm32"))]

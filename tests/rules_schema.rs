@@ -39,12 +39,18 @@ fn the_schema_is_draft_2020_12_and_describes_rules_and_actions() {
         schema.get("$schema").and_then(Value::as_str),
         Some("https://json-schema.org/draft/2020-12/schema")
     );
+    // An array is the rules themselves; otherwise an object with "rules". (if/then/else rather
+    // than oneOf, so that a validator reports the deepest problem, not "matches neither".)
+    assert_eq!(
+        schema.get_path("then.$ref").and_then(Value::as_str),
+        Some("#/$defs/rules")
+    );
     assert_eq!(
         schema
-            .get("oneOf")
-            .and_then(Value::as_array)
-            .map(<[_]>::len),
-        Some(2)
+            .get("else")
+            .and_then(|e| e.get("properties"))
+            .and_then(|p| p.get("rules")),
+        Some(&Value::parse_json(r##"{"$ref":"#/$defs/rules"}"##).unwrap())
     );
     let defs = schema.get("$defs").expect("$defs");
     for def in [

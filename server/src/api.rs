@@ -256,7 +256,7 @@ pub async fn report_html(
     let query = report_query(raw)?;
     require_admin(&state, &headers, query.key.as_deref())?;
     let rules = build_report(&state, query.goal.clone()).await?;
-    let generated = format!("at {} ms since the epoch", now_ms());
+    let generated = format!("at {}", report_page::utc_timestamp(now_ms()));
     let mut response = Html(report_page::render(
         &rules,
         query.goal.as_deref(),

@@ -4,6 +4,8 @@
 //! lives in its own module; this file only dispatches and maps failures to exit codes
 //! (0 success, 1 runtime failure, 2 bad usage or input).
 
+mod check_cmd;
+mod decide_cmd;
 mod eval_cmd;
 
 use tailor_server::config;
@@ -27,6 +29,10 @@ commands:
           --accept-name (store profile.name when a site syncs it; off by default)
   eval    evaluate a targeting condition against attributes
           --condition JSON --attributes JSON [--groups JSON]
+  check   validate a rules file (schema, semantics, selectors in pages)
+          RULES.json [--page PAGE.html]... [--strict]
+  decide  print what a visitor would see, with the reason for every rule, as JSON
+          --rules RULES.json --profile PROFILE.json [--url URL] [--now TIME]
   help    print this text";
 
 fn main() -> ExitCode {
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
     let code = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("eval") => eval_cmd::run(&args[1..]),
+        Some("check") => check_cmd::run(&args[1..]),
+        Some("decide") => decide_cmd::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             0

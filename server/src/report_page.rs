@@ -198,6 +198,27 @@ fn signed_points(rate: f64) -> String {
     format!("{:+.2}", rate * 100.0)
 }
 
+/// `2026-01-01 00:00 UTC` from milliseconds since the epoch (Howard Hinnant's civil-from-days).
+pub fn utc_timestamp(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let minute_of_day = secs.rem_euclid(86_400) / 60;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -250,6 +271,13 @@ mod tests {
         assert_eq!(html.matches("<rect").count(), 2);
         assert!(html.contains("15.00%") && html.contains("10.00%"));
         assert!(html.contains("95% CI") && html.contains("normal approximation"));
+    }
+
+    #[test]
+    fn utc_timestamps() {
+        assert_eq!(utc_timestamp(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_timestamp(1_767_225_600_000), "2026-01-01 00:00 UTC");
+        assert_eq!(utc_timestamp(951_827_696_000), "2000-02-29 12:34 UTC");
     }
 
     #[test]

@@ -17,6 +17,7 @@ const LIMITS: BatchLimits = BatchLimits {
     accept_name: true,
 };
 const T0: u64 = 1_767_225_600_000;
+const HOUR: i64 = 3_600_000;
 
 fn parse(text: &str) -> Batch {
     Batch::parse(text.as_bytes(), &LIMITS).unwrap_or_else(|e| panic!("{e:?}: {text}"))
@@ -157,17 +158,17 @@ async fn export_holds_everything_sent(store: Arc<dyn Storage>) {
         ],
     )
     .replace(r#""sent_at":1767225600000"#, r#""sent_at":1767225600000,"dropped":3"#);
-    store.ingest(parse(&text), 5000).await.unwrap();
+    store.ingest(parse(&text), 5 * HOUR).await.unwrap();
     // A later batch without a profile keeps the stored one; the drop counters add up.
     let later = format!(
         r#"{{"v":1,"visitor":"{v}","consent":{{"sync":true}},"sent_at":{},"dropped":2,"events":[{}]}}"#,
         T0 + 10,
         pageview("p1", T0 + 10, "/dogs")
     );
-    store.ingest(parse(&later), 9000).await.unwrap();
+    store.ingest(parse(&later), 9 * HOUR).await.unwrap();
     let record = store.export_visitor(v.clone()).await.unwrap().unwrap();
     assert_eq!(record.visitor, v);
-    assert_eq!((record.first_seen, record.last_seen), (5000, 9000));
+    assert_eq!((record.first_seen, record.last_seen), (5 * HOUR, 9 * HOUR));
     assert_eq!(record.dropped, 5);
     assert_eq!(record.consent, serde_json::json!({"sync": true}));
     let profile = record.profile.unwrap();
@@ -179,7 +180,7 @@ async fn export_holds_everything_sent(store: Arc<dyn Storage>) {
     assert_eq!(c1.kind, "conversion");
     assert_eq!(c1.value, Some(42.5));
     assert_eq!(c1.variant.as_deref(), Some("holdout"));
-    assert_eq!(c1.received_at, 5000);
+    assert_eq!(c1.received_at, 5 * HOUR);
     assert_eq!(record.events[1].path.as_deref(), Some("/dogs"));
     assert!(store
         .export_visitor(support::visitor(11))
@@ -220,31 +221,35 @@ async fn inactive_visitors_are_deleted_by_last_seen(store: Arc<dyn Storage>) {
     let old = support::visitor(30);
     let touched = support::visitor(31);
     let fresh = support::visitor(32);
-    store
-        .ingest(parse(&batch(&old, &[pageview("a", T0, "/")])), 100)
+    let same_hour = support::visitor(33);
+    let put = |v: &str, id: &str, now: i64| {
+        let store = Arc::clone(&store);
+        let text = batch(v, &[pageview(id, T0, "/")]);
+        async move { store.ingest(parse(&text), now).await.unwrap() }
+    };
+    put(&old, "a", HOUR).await;
+    put(&touched, "a", HOUR).await;
+    put(&touched, "b", 6 * HOUR).await;
+    put(&fresh, "a", 7 * HOUR).await;
+    // last_seen moves by whole hours: a batch 59 minutes later does not rewrite the row.
+    put(&same_hour, "a", HOUR).await;
+    put(&same_hour, "b", 2 * HOUR - 60_000).await;
+    let record = store
+        .export_visitor(same_hour.clone())
         .await
+        .unwrap()
         .unwrap();
-    store
-        .ingest(parse(&batch(&touched, &[pageview("a", T0, "/")])), 100)
-        .await
-        .unwrap();
-    store
-        .ingest(parse(&batch(&touched, &[pageview("b", T0, "/")])), 600)
-        .await
-        .unwrap();
-    store
-        .ingest(parse(&batch(&fresh, &[pageview("a", T0, "/")])), 700)
-        .await
-        .unwrap();
-    let deleted = store.delete_inactive(500).await.unwrap();
+    assert_eq!(record.last_seen, HOUR);
+    let deleted = store.delete_inactive(5 * HOUR).await.unwrap();
     assert_eq!(
         deleted,
         Erased {
-            visitors: 1,
-            events: 1
+            visitors: 2,
+            events: 3
         }
     );
     assert!(store.export_visitor(old).await.unwrap().is_none());
+    assert!(store.export_visitor(same_hour).await.unwrap().is_none());
     assert_eq!(
         store
             .export_visitor(touched)
@@ -256,7 +261,10 @@ async fn inactive_visitors_are_deleted_by_last_seen(store: Arc<dyn Storage>) {
         2
     );
     assert!(store.export_visitor(fresh).await.unwrap().is_some());
-    assert_eq!(store.delete_inactive(500).await.unwrap(), Erased::default());
+    assert_eq!(
+        store.delete_inactive(5 * HOUR).await.unwrap(),
+        Erased::default()
+    );
 }
 
 async fn report_counts_visitors_and_attributes_conversions(store: Arc<dyn Storage>) {

@@ -37,7 +37,8 @@ pub(crate) fn utf16_cmp(a: &str, b: &str) -> Ordering {
     while !a.is_char_boundary(start) {
         start -= 1;
     }
-    match (a[start..].chars().next(), b[start..].chars().next()) {
+    let (ra, rb) = (a.get(start..).unwrap_or(""), b.get(start..).unwrap_or(""));
+    match (ra.chars().next(), rb.chars().next()) {
         (Some(ca), Some(cb)) => {
             let (mut ua, mut ub) = ([0u16; 2], [0u16; 2]);
             let ua: &[u16] = ca.encode_utf16(&mut ua);
@@ -227,7 +228,9 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
             _ => 0,
         };
         if radix != 0 {
-            return t[2..]
+            return t
+                .get(2..)
+                .unwrap_or("")
                 .chars()
                 .try_fold(0.0f64, |acc, c| {
                     c.to_digit(radix)
@@ -237,8 +240,8 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
         }
     }
     let (sign, body) = match b[0] {
-        b'-' => (-1.0, &t[1..]),
-        b'+' => (1.0, &t[1..]),
+        b'-' => (-1.0, t.get(1..).unwrap_or("")),
+        b'+' => (1.0, t.get(1..).unwrap_or("")),
         _ => (1.0, t),
     };
     if body == "Infinity" {

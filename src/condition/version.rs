@@ -59,10 +59,14 @@ pub(crate) fn padded_version(text: &str) -> String {
 fn strip_build_metadata(text: &str) -> &str {
     let is_line_terminator = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
     let mut from = 0;
-    while let Some(offset) = text[from..].find('+') {
+    // `get` instead of indexing: '+' is ASCII, so every cut is on a boundary, and indexing would
+    // bring core's panic formatting into the wasm.
+    while let Some(offset) = text.get(from..).and_then(|t| t.find('+')) {
         let plus = from + offset;
-        if !text[plus..].contains(is_line_terminator) {
-            return &text[..plus];
+        if let Some((kept, rest)) = text.split_at_checked(plus) {
+            if !rest.contains(is_line_terminator) {
+                return kept;
+            }
         }
         from = plus + 1;
     }

@@ -228,9 +228,8 @@ fn decode_custom(v: &Value, cfg: &ProfileConfig) -> Option<Vec<(String, Value)>>
 }
 
 /// Keeps the `max` items with the latest time (most recent first).
-fn keep_latest<T>(items: &mut Vec<T>, max: usize, time: impl Fn(&T) -> f64) {
+fn keep_latest<T>(items: &mut Vec<T>, max: usize, time: fn(&T) -> f64) {
     if items.len() > max {
-        items.sort_by(|a, b| time(b).total_cmp(&time(a)));
-        items.truncate(max);
+        super::topics::keep_highest(items, max, time);
     }
 }

@@ -58,8 +58,7 @@ impl Topics {
     /// the stored text does not churn).
     pub fn bound(&mut self, max: usize) {
         self.scores.retain(|(_, s)| *s >= MIN_SCORE);
-        self.scores.sort_by(|a, b| b.1.total_cmp(&a.1));
-        self.scores.truncate(max);
+        keep_highest(&mut self.scores, max, |t| t.1);
     }
 
     /// The score of `topic` at time `now` (0 when unknown).
@@ -79,9 +78,31 @@ impl Topics {
             .iter()
             .map(|(t, s)| (t.clone(), s * factor))
             .collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        keep_highest(&mut out, usize::MAX, |t| t.1);
         out
     }
+}
+
+/// Keeps the `max` items with the highest `key`, highest first; equal keys keep their order. The
+/// same result as a stable sort and a truncate, but by insertion into the kept list: the lists
+/// are short (bounded by the profile config), and core's stable sort would cost the wasm about
+/// 2 KB per item type.
+pub(crate) fn keep_highest<T>(items: &mut Vec<T>, max: usize, key: fn(&T) -> f64) {
+    let mut kept: Vec<T> = Vec::with_capacity(items.len().min(max));
+    for item in items.drain(..) {
+        let k = key(&item);
+        let at = kept
+            .iter()
+            .position(|x| key(x).total_cmp(&k).is_lt())
+            .unwrap_or(kept.len());
+        if at < max {
+            if kept.len() == max {
+                kept.pop();
+            }
+            kept.insert(at, item);
+        }
+    }
+    *items = kept;
 }
 
 /// Rounds to two decimals: enough for conditions, and it keeps the stored text short.
@@ -124,6 +145,27 @@ mod tests {
                 b.score(topic, 40.0 * DAY, HL),
             );
             assert!((x - y).abs() < 1e-9, "{topic}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn keep_highest_is_a_stable_sort_and_truncate() {
+        let mut seed = 7u32;
+        for len in 0..40usize {
+            let items: Vec<(usize, f64)> = (0..len)
+                .map(|i| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (i, f64::from(seed >> 28) - 4.0)
+                })
+                .collect();
+            for max in [0, 1, 3, 8, len, usize::MAX] {
+                let mut want = items.clone();
+                want.sort_by(|a, b| b.1.total_cmp(&a.1));
+                want.truncate(max);
+                let mut got = items.clone();
+                keep_highest(&mut got, max, |t| t.1);
+                assert_eq!(got, want, "len {len} max {max}");
+            }
         }
     }
 

@@ -19,7 +19,7 @@ impl PagePattern {
         if pattern.is_empty() {
             return Err("an empty page pattern matches nothing");
         }
-        if pattern.contains('#') {
+        if pattern.as_bytes().contains(&b'#') {
             return Err("page patterns never see the #fragment");
         }
         Ok(PagePattern {
@@ -48,11 +48,12 @@ impl PagePattern {
 /// substring search would add its searcher's code to the wasm).
 fn path_of(url: &str) -> &str {
     let end = url.find(['?', '#']).unwrap_or(url.len());
-    let url = &url[..end];
+    let url = url.get(..end).unwrap_or("");
     match url.as_bytes().windows(2).position(|w| w == b"//") {
-        Some(at) if !url[..at].contains('/') => {
-            let rest = &url[at + 2..];
-            rest.find('/').map_or("", |slash| &rest[slash..])
+        Some(at) if !url.bytes().take(at).any(|b| b == b'/') => {
+            let rest = url.get(at + 2..).unwrap_or("");
+            rest.find('/')
+                .map_or("", |slash| rest.get(slash..).unwrap_or(""))
         }
         _ => url,
     }
@@ -80,7 +81,7 @@ pub fn in_scope(pages: &[PagePattern], url: &str) -> bool {
 /// A dynamic program over the pattern's tokens, linear in the text for each token, so no
 /// pattern can make matching blow up.
 pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    if !pattern.contains('*') {
+    if !pattern.as_bytes().contains(&b'*') {
         return pattern == text;
     }
     let p = pattern.as_bytes();
@@ -176,8 +177,8 @@ fn parse_iso(s: &str) -> Result<f64, &'static str> {
             if end == start {
                 return Err(ISO_ERROR);
             }
-            let digits = &s[start..end.min(start + 3)];
-            millis = num(start, digits.len())? * [100, 10, 1][digits.len() - 1];
+            let len = (end - start).min(3);
+            millis = num(start, len)? * [100, 10, 1][len - 1];
             at = end;
         }
     }

@@ -33,22 +33,24 @@ impl Template {
         let mut literal = String::new();
         let mut rest = source;
         while let Some(open) = find_pair(rest, b'{') {
-            let after = &rest[open + 2..];
+            // `get` rather than indexing (the cuts are at ASCII braces, always boundaries): it
+            // keeps core's panic formatting out of the wasm.
+            let after = rest.get(open + 2..).unwrap_or("");
             let Some(close) = find_pair(after, b'}') else {
                 break;
             };
-            let inner = &after[..close];
+            let inner = after.get(..close).unwrap_or("");
             let (path, fallback) = match inner.split_once('|') {
                 Some((p, f)) => (p.trim_ascii(), Some(f.trim_ascii())),
                 None => (inner.trim_ascii(), None),
             };
             if !valid_path(path) {
                 // Not a placeholder: keep one "{" as text and look again after it.
-                literal.push_str(&rest[..open + 1]);
-                rest = &rest[open + 1..];
+                literal.push_str(rest.get(..open + 1).unwrap_or(""));
+                rest = rest.get(open + 1..).unwrap_or("");
                 continue;
             }
-            literal.push_str(&rest[..open]);
+            literal.push_str(rest.get(..open).unwrap_or(""));
             if !literal.is_empty() {
                 segments.push(Segment::Literal(std::mem::take(&mut literal)));
             }
@@ -56,7 +58,7 @@ impl Template {
                 path: path.to_owned(),
                 fallback: fallback.map(str::to_owned),
             });
-            rest = &after[close + 2..];
+            rest = after.get(close + 2..).unwrap_or("");
         }
         literal.push_str(rest);
         if !literal.is_empty() {

@@ -88,7 +88,7 @@ pub fn is_safe_url(url: &str) -> bool {
     // spelled like that is an attack, not a link.
     match url.find([':', '/', '?']) {
         Some(at) if url.as_bytes()[at] == b':' => {
-            let scheme = &url[..at];
+            let scheme = url.get(..at).unwrap_or("");
             scheme.eq_ignore_ascii_case("http")
                 || scheme.eq_ignore_ascii_case("https")
                 || scheme.starts_with('#')
@@ -112,8 +112,8 @@ pub fn is_safe_srcset(srcset: &str) -> bool {
             return candidates > 0;
         }
         let end = rest.find(is_html_space).unwrap_or(rest.len());
-        let mut url = &rest[..end];
-        rest = &rest[end..];
+        let (mut url, after) = rest.split_at_checked(end).unwrap_or((rest, ""));
+        rest = after;
         let ended_by_comma = url.ends_with(',');
         url = url.trim_end_matches(',');
         if url.is_empty() || !is_safe_url(url) {
@@ -124,8 +124,8 @@ pub fn is_safe_srcset(srcset: &str) -> bool {
             continue;
         }
         let end = rest.find(',').unwrap_or(rest.len());
-        let descriptors = &rest[..end];
-        rest = &rest[end..];
+        let (descriptors, after) = rest.split_at_checked(end).unwrap_or((rest, ""));
+        rest = after;
         let mut parts = descriptors.split(is_html_space).filter(|p| !p.is_empty());
         match (parts.next(), parts.next()) {
             (None, _) => {}
@@ -151,13 +151,16 @@ fn is_html_space(c: char) -> bool {
 }
 
 fn valid_descriptor(d: &str) -> bool {
-    let (number, unit) = d.split_at(d.len() - 1);
+    // Not `split_at`: a descriptor ending in a non-ASCII character would panic there.
+    let Some((number, unit)) = d.split_at_checked(d.len() - 1) else {
+        return false;
+    };
     let digits_ok = !number.is_empty()
         && number.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && number.bytes().filter(|&b| b == b'.').count() <= 1
         && number.bytes().any(|b| b.is_ascii_digit());
     match unit {
-        "w" | "h" => digits_ok && !number.contains('.'),
+        "w" | "h" => digits_ok && !number.as_bytes().contains(&b'.'),
         "x" => digits_ok,
         _ => false,
     }
@@ -233,6 +236,8 @@ mod tests {
         assert!(!is_safe_srcset("/a.jpg 1.5w"));
         assert!(!is_safe_srcset("/a.jpg x"));
         assert!(!is_safe_srcset("/a.jpg 1x, java\u{b}script:x 2x"));
+        // A descriptor ending in a non-ASCII character is refused (it used to panic).
+        assert!(!is_safe_srcset("/a.jpg 2é"));
     }
 
     #[test]

@@ -135,6 +135,30 @@ pub async fn open(url: &DatabaseUrl) -> Result<Arc<dyn Storage>, StoreError> {
     }
 }
 
+/// `last_seen` is kept to this resolution: a batch moves it only when it is this much older than
+/// the batch. Retention counts in days, and skipping the write when nothing changed spares a
+/// page write (and an index update) per batch.
+pub const LAST_SEEN_RESOLUTION_MS: i64 = 60 * 60 * 1000;
+
+/// The visitor upsert of an ingest, for both databases (placeholder prefix, "is distinct"
+/// operator and max function differ). Parameters: id, now, consent, profile, dropped. The row is
+/// rewritten only when something in it changes.
+pub(crate) fn upsert_visitor_sql(p: &str, distinct: &str, greatest: &str) -> String {
+    format!(
+        "INSERT INTO visitors (id, first_seen, last_seen, consent, profile, dropped)
+         VALUES ({p}1, {p}2, {p}2, {p}3, {p}4, {p}5)
+         ON CONFLICT (id) DO UPDATE SET
+            last_seen = {greatest}(visitors.last_seen, excluded.last_seen),
+            consent = excluded.consent,
+            profile = COALESCE(excluded.profile, visitors.profile),
+            dropped = visitors.dropped + excluded.dropped
+         WHERE excluded.last_seen >= visitors.last_seen + {LAST_SEEN_RESOLUTION_MS}
+            OR excluded.consent {distinct} visitors.consent
+            OR (excluded.profile IS NOT NULL AND excluded.profile {distinct} visitors.profile)
+            OR excluded.dropped > 0"
+    )
+}
+
 /// The SQL of the report, shared by both databases. `?1`/`$1` is the goal filter (NULL for
 /// any conversion); the caller substitutes its placeholder syntax.
 pub(crate) fn report_sql(placeholder: &str) -> String {

@@ -41,8 +41,7 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE visitors (
         value       DOUBLE PRECISION,
         path        TEXT,
         PRIMARY KEY (visitor, id)
-    );
-    CREATE INDEX events_rule ON events (rule, type, variant) WHERE rule IS NOT NULL;"];
+    );"];
 
 /// Connections kept open; requests beyond this wait for one.
 const POOL_SIZE: usize = 8;
@@ -67,15 +66,6 @@ struct Conn {
     client: Client,
     ingest: Option<[Statement; 2]>,
 }
-
-const UPSERT_VISITOR: &str =
-    "INSERT INTO visitors (id, first_seen, last_seen, consent, profile, dropped)
-     VALUES ($1, $2, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET
-        last_seen = GREATEST(visitors.last_seen, excluded.last_seen),
-        consent = excluded.consent,
-        profile = COALESCE(excluded.profile, visitors.profile),
-        dropped = visitors.dropped + excluded.dropped";
 
 const INSERT_EVENTS: &str = "INSERT INTO events
         (visitor, id, type, at, received_at, rule, variant, name, value, path)
@@ -118,7 +108,15 @@ impl Pooled<'_> {
     async fn ingest_statements(&mut self) -> Result<[Statement; 2], StoreError> {
         let conn = self.conn.as_mut().expect("connection present until drop");
         if conn.ingest.is_none() {
-            let upsert = conn.client.prepare(UPSERT_VISITOR).await.map_err(pg_err)?;
+            let upsert = conn
+                .client
+                .prepare(&super::upsert_visitor_sql(
+                    "$",
+                    "IS DISTINCT FROM",
+                    "GREATEST",
+                ))
+                .await
+                .map_err(pg_err)?;
             let insert = conn.client.prepare(INSERT_EVENTS).await.map_err(pg_err)?;
             conn.ingest = Some([upsert, insert]);
         }

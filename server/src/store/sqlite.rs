@@ -50,9 +50,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value       REAL,
         path        TEXT,
         PRIMARY KEY (visitor, id)
-    ) WITHOUT ROWID;
-    CREATE INDEX events_rule ON events (rule, type, variant) WHERE rule IS NOT NULL;",
+    ) WITHOUT ROWID;",
 ];
+
+static UPSERT_VISITOR: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| super::upsert_visitor_sql("?", "IS NOT", "MAX"));
 
 /// Upper bound of jobs committed together, so one commit stays short.
 const MAX_GROUP: usize = 64;
@@ -252,16 +254,7 @@ fn ingest(conn: &Connection, batch: &Batch, now: i64) -> Result<IngestOutcome, r
         .profile
         .as_ref()
         .and_then(|p| serde_json::to_string(p).ok());
-    conn.prepare_cached(
-        "INSERT INTO visitors (id, first_seen, last_seen, consent, profile, dropped)
-         VALUES (?1, ?2, ?2, ?3, ?4, ?5)
-         ON CONFLICT (id) DO UPDATE SET
-            last_seen = MAX(visitors.last_seen, excluded.last_seen),
-            consent = excluded.consent,
-            profile = COALESCE(excluded.profile, visitors.profile),
-            dropped = visitors.dropped + excluded.dropped",
-    )?
-    .execute(params![
+    conn.prepare_cached(&UPSERT_VISITOR)?.execute(params![
         batch.visitor,
         now,
         consent,
