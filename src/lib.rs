@@ -15,6 +15,7 @@ pub mod pattern;
 pub mod platform;
 pub mod profile;
 pub mod rules;
+pub mod sync;
 pub mod value;
 
 pub use value::Value;
