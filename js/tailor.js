@@ -210,6 +210,8 @@
         mark("decided");
         observe();
         listen();
+        schedule(engine.flushIn());
+        if (engine.takeErase()) send(false);
         if (data.rules) {
           if (rulesAtStart) fetchRules().then(cacheRules, function () {});
           else cacheRules(rules);
@@ -305,6 +307,71 @@
     });
     window.addEventListener("pagehide", function () {
       call(function () { engine.flush(); });
+      send(true);
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") send(true);
+    });
+  }
+
+  // ---- Sync: the engine decides what leaves the device and when; this only does the I/O ------
+
+  var sendTimer = null;
+  var sendDue = Infinity;
+  function schedule(ms) {
+    if (!(ms >= 0)) return;
+    var due = Date.now() + ms;
+    if (due >= sendDue) return;
+    clearTimeout(sendTimer);
+    sendDue = due;
+    sendTimer = setTimeout(function () {
+      sendDue = Infinity;
+      send(false);
+    }, ms);
+  }
+
+  // Sends the next batch. When the page is going away a beacon carries it (the browser delivers
+  // it after the page is gone, but its answer is never seen: the events stay queued and go again
+  // with the next batch; the server stores each event id once).
+  function send(leaving) {
+    if (!engine) return;
+    var erase = engine.takeErase();
+    if (erase) {
+      fetch(erase, { method: "DELETE", keepalive: true, credentials: "omit" }).then(function (r) {
+        engine.eraseDone(r.ok || r.status === 404);
+        if (r.ok) schedule(0);
+      }, function () {
+        engine.eraseDone(false);
+      });
+    }
+    var batch = engine.takeBatch();
+    if (!batch) return;
+    if (leaving && navigator.sendBeacon && batch.body.length < 60000) {
+      var queued = false;
+      try {
+        queued = navigator.sendBeacon(batch.url, batch.body);
+      } catch (e) {
+        queued = false;
+      }
+      if (queued) {
+        engine.batchDone(-1);
+        return;
+      }
+    }
+    fetch(batch.url, {
+      method: "POST", body: batch.body, credentials: "omit",
+      headers: { "Content-Type": "application/json" }, keepalive: batch.body.length < 60000,
+    }).then(function (response) {
+      var retryAfter = parseFloat(response.headers.get("Retry-After"));
+      if (!response.ok && response.status !== 429 && response.status < 500) {
+        response.json().then(function (body) {
+          var why = body && body.error ? body.error.code + ": " + body.error.message : "";
+          console.warn(PREFIX + "the server refused a batch (HTTP " + response.status + ") " + why);
+        }, function () {});
+      }
+      schedule(engine.batchDone(response.status, isNaN(retryAfter) ? undefined : retryAfter));
+    }, function () {
+      schedule(engine.batchDone(0)); // offline or unreachable: back off, keep the events
     });
   }
 
@@ -340,6 +407,7 @@
       console.error(PREFIX + ((e && e.message) || e));
     }
     flushEvents();
+    schedule(engine.flushIn());
   }
 
   // Events queued by the engine are dispatched after its call has returned, as CustomEvents on
@@ -392,6 +460,8 @@
       return work(engine);
     } finally {
       flushEvents();
+      schedule(engine.flushIn());
+      if (engine.takeErase()) send(false);
     }
   }
 
@@ -445,4 +515,9 @@
       );
     },
   };
+
+  // Until Tailor has started, window.tailor is the command queue (whether or not the page made
+  // one), already able to say when Tailor is ready.
+  queue.ready = api.ready;
+  window.tailor = queue;
 })(window, document);

@@ -7,6 +7,8 @@
 
 use crate::consent::ConsentMode;
 use crate::profile::ProfileConfig;
+use crate::rules::glob_matches;
+use crate::sync::SyncConfig;
 use crate::Value;
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -18,8 +20,12 @@ pub struct SiteConfig {
     /// the device until the visitor grants it.
     pub consent_mode: ConsentMode,
     pub profile: ProfileConfig,
-    /// Path patterns (`*` matches any run of characters) and the topics a matching page adds.
+    /// Path patterns (as in rules' `pages`: `*` within a path segment, `**` across) and the
+    /// topics a matching page adds.
     pub topic_patterns: Vec<(String, String)>,
+    /// Where consented data goes, and which profile fields may go (sync is off without an
+    /// endpoint).
+    pub sync: SyncConfig,
 }
 
 impl Default for SiteConfig {
@@ -28,6 +34,7 @@ impl Default for SiteConfig {
             consent_mode: ConsentMode::Implied,
             profile: ProfileConfig::default(),
             topic_patterns: Vec::new(),
+            sync: SyncConfig::default(),
         }
     }
 }
@@ -62,6 +69,7 @@ impl SiteConfig {
                 },
                 "topics" => parse_topics(v, &mut config.topic_patterns),
                 "profile" => parse_profile(v, &mut config.profile, &mut warnings),
+                "sync" => parse_sync(v, &mut config.sync),
                 // Read by the loader, not the engine.
                 "timeout" | "debug" | "rules" => true,
                 _ => {
@@ -80,7 +88,7 @@ impl SiteConfig {
     pub fn topics_for_path<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.topic_patterns
             .iter()
-            .filter(move |(pattern, _)| glob_match(pattern, path))
+            .filter(move |(pattern, _)| glob_matches(pattern, path))
             .map(|(_, topics)| topics.as_str())
     }
 }
@@ -104,6 +112,56 @@ fn parse_topics(v: &Value, out: &mut Vec<(String, String)>) -> bool {
         out.push((pattern.clone(), list));
     }
     true
+}
+
+/// `"sync": {"endpoint": "/v1/events", "allow": ["country", "pet", ...]}`.
+fn parse_sync(v: &Value, sync: &mut SyncConfig) -> bool {
+    let Some(members) = v.as_object() else {
+        return false;
+    };
+    for (key, value) in members {
+        match (key.as_str(), value) {
+            ("endpoint", Value::String(url)) if valid_endpoint(url) => sync.endpoint = url.clone(),
+            // How long the first waiting event may wait before a batch goes (default 5 s).
+            ("flushAfterMs", Value::Number(ms)) if (0.0..=600_000.0).contains(ms) => {
+                sync.flush_after_ms = *ms;
+            }
+            ("allow", Value::Array(items)) => {
+                let fields: Vec<String> = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|f| ALLOWABLE.contains(f))
+                    .map(str::to_owned)
+                    .collect();
+                if fields.len() != items.len() {
+                    return false;
+                }
+                sync.allow = fields;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Profile fields the wire format can carry.
+const ALLOWABLE: [&str; 8] = [
+    "country",
+    "region",
+    "pet",
+    "topics",
+    "stage",
+    "sessions",
+    "page_views",
+    "name",
+];
+
+/// An http(s) URL or a path on this site.
+fn valid_endpoint(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with('/') && !lower.starts_with("//"))
+        || lower.starts_with("https://")
+        || lower.starts_with("http://")
 }
 
 fn parse_profile(v: &Value, profile: &mut ProfileConfig, warnings: &mut Vec<String>) -> bool {
@@ -138,29 +196,6 @@ fn parse_profile(v: &Value, profile: &mut ProfileConfig, warnings: &mut Vec<Stri
     true
 }
 
-/// `*` matches any run of characters (slashes included); everything else matches itself.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
-}
-
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -180,7 +215,7 @@ mod tests {
     #[test]
     fn reads_every_setting() {
         let (c, w) = parse(
-            r#"{"consent":"required","geo":"JP-01","topics":{"/cats/*":"cats, cat-food",
+            r#"{"consent":"required","geo":"JP-01","topics":{"/cats/**":"cats, cat-food",
                 "/dogs*":["dogs"]},"profile":{"sessionIdleMinutes":10,"topicHalfLifeDays":7,
                 "expiryDays":90,"maxTopics":16},"timeout":500}"#,
         );
@@ -221,14 +256,19 @@ mod tests {
     }
 
     #[test]
-    fn globs() {
-        assert!(glob_match("/cats/*", "/cats/food"));
-        assert!(glob_match("/cats/*", "/cats/"));
-        assert!(!glob_match("/cats/*", "/cats"));
-        assert!(glob_match("*", ""));
-        assert!(glob_match("/a*b*c", "/aXXbYYc"));
-        assert!(!glob_match("/a*b*c", "/aXXbYY"));
-        assert!(glob_match("/exact", "/exact"));
-        assert!(!glob_match("/exact", "/exact/more"));
+    fn sync_settings() {
+        let (c, w) = parse(r#"{"sync":{"endpoint":"/v1/events","allow":["pet","name"]}}"#);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(c.sync.enabled());
+        assert_eq!(c.sync.allow, ["pet", "name"]);
+        let (c, w) = parse(r#"{"sync":{"endpoint":"javascript:alert(1)"}}"#);
+        assert!(!c.sync.enabled());
+        assert_eq!(w, ["config: invalid \"sync\"; using the default"]);
+        let (_, w) = parse(r#"{"sync":{"allow":["email"]}}"#);
+        assert_eq!(w.len(), 1, "a field the wire cannot carry is refused");
+        assert!(
+            !SiteConfig::default().sync.enabled(),
+            "off unless configured"
+        );
     }
 }

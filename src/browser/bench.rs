@@ -117,7 +117,7 @@ pub fn bench_profile() -> JsValue {
         let (mut tab, _) = LiveProfile::load(stored.as_ref(), &config, now, &mut random);
         let ctx = PageContext::new(now, "https://shop.example/cats");
         tab.record_all(profile::page_ops(&ctx, &[("cats", 1.0)], &config), &config);
-        let save = tab.save_in_place();
+        let save = tab.save_in_place(now);
         store.set(PROFILE_KEY, &stringify(&save.value));
         tab.saved(save, &config);
     });

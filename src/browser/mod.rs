@@ -17,8 +17,9 @@ pub mod storage;
 use crate::config::SiteConfig;
 use crate::consent::{Consent, Effects, Purpose};
 use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
-use crate::profile::{self, LiveProfile, LoadStatus, Op};
+use crate::profile::{self, LiveProfile, Op};
 use crate::rules::{DecideInput, Decisions, RuleSet};
+use crate::sync::{self, Next, Outbox};
 use crate::Value;
 use dom::Applier;
 use platform::CryptoRandom;
@@ -52,7 +53,15 @@ pub struct Tailor {
     /// The stored profile text as this tab last read or wrote it: when storage still holds it,
     /// no other tab has written, and a save needs no re-read of the stored profile.
     last_text: Option<String>,
+    /// Consented events waiting for the server (only with `sync` consent and an endpoint).
+    outbox: Outbox,
+    /// Visitor ids whose server copy must be erased (sync withdrawn, or `forget`).
+    erase_queue: Vec<String>,
 }
+
+/// Storage keys of the shell's own records.
+const OUTBOX_KEY: &str = "tailor.outbox";
+const ERASE_KEY: &str = "tailor.erase";
 
 #[wasm_bindgen]
 impl Tailor {
@@ -96,7 +105,23 @@ impl Tailor {
             events: Vec::new(),
             storage_warned: false,
             last_text,
+            outbox: Outbox::default(),
+            erase_queue: Vec::new(),
         };
+        if tailor.sync_on() {
+            if let Some(stored) = read_json(&mut tailor.store, OUTBOX_KEY) {
+                // Restored events are due at once: they have waited a page already.
+                tailor.outbox = Outbox::decode(&stored, 0.0, &tailor.config.sync);
+            }
+        }
+        if let Some(Value::Array(ids)) = read_json(&mut tailor.store, ERASE_KEY) {
+            let ids = ids
+                .iter()
+                .filter_map(Value::as_str)
+                .take(8)
+                .map(str::to_owned);
+            tailor.erase_queue = ids.collect();
+        }
         tailor.warn_storage();
         tailor
     }
@@ -162,6 +187,7 @@ impl Tailor {
             }
         }
         for (rule, holdout, name) in conversions {
+            self.enqueue(|id, at| sync::conversion(id, at, &name, Some((&rule, holdout))));
             let variant = if holdout { "holdout" } else { "exposed" };
             self.emit(
                 "tailor:conversion",
@@ -267,6 +293,7 @@ impl Tailor {
         };
         self.live.record(op, &self.config.profile);
         self.save();
+        self.enqueue(|id, at| sync::named(id, at, name));
         self.emit(
             "tailor:track",
             Value::Object(vec![("name".into(), name.into())]),
@@ -358,13 +385,14 @@ impl Tailor {
         self.last_text = self.store.get(PROFILE_KEY);
         let stored = self.last_text.as_deref().map(parse_json);
         let now = js_sys::Date::now();
-        let status = self.live.reload(
+        self.live.reload(
             stored.as_ref(),
             &self.config.profile,
             now,
             &mut CryptoRandom,
         );
-        if status == LoadStatus::New && !self.live.pending().is_empty() {
+        // Pending now also holds any op of ours that the other tab's write lost: save it again.
+        if !self.live.pending().is_empty() {
             self.save();
         }
     }
@@ -372,6 +400,73 @@ impl Tailor {
     /// Writes pending changes now (the loader calls it on `pagehide`).
     pub fn flush(&mut self) {
         self.save();
+    }
+
+    /// The next batch for the server, `{ url, body }` (body: JSON text), or `null` when nothing
+    /// waits, a batch is on its way, or sync is not allowed. Report the answer to `batchDone`.
+    #[wasm_bindgen(js_name = takeBatch)]
+    pub fn take_batch(&mut self) -> JsValue {
+        if !self.sync_on() {
+            return JsValue::NULL;
+        }
+        let snapshot = sync::profile_snapshot(&self.attributes(), &self.config.sync.allow);
+        let batch = self.outbox.take_batch(
+            &self.live.profile().id,
+            self.consent.may_store(),
+            Some(snapshot),
+            js_sys::Date::now(),
+            &self.config.sync,
+        );
+        match batch.and_then(|b| stringify(&b.body)) {
+            Some(body) => js_json::to_js(&Value::Object(vec![
+                ("url".into(), self.config.sync.endpoint.as_str().into()),
+                ("body".into(), body.into()),
+            ])),
+            None => JsValue::NULL,
+        }
+    }
+
+    /// The batch ended with HTTP `status` (0: network error; -1: sent as a beacon, answer
+    /// unseen); `retry_after` is the `Retry-After` header in seconds. Returns the ms until the
+    /// next send, or -1 when nothing waits.
+    #[wasm_bindgen(js_name = batchDone)]
+    pub fn batch_done(&mut self, status: i32, retry_after: Option<f64>) -> f64 {
+        let jitter = js_sys::Math::random();
+        let now = js_sys::Date::now();
+        let next = self
+            .outbox
+            .finished(status, retry_after, jitter, now, &self.config.sync);
+        self.persist_outbox();
+        match next {
+            Next::RetryIn(ms) => ms,
+            Next::Idle => -1.0,
+        }
+    }
+
+    /// Ms until waiting events should be sent (0: now), or -1 when there is nothing to send.
+    #[wasm_bindgen(js_name = flushIn)]
+    pub fn flush_in(&self) -> f64 {
+        if !self.sync_on() {
+            return -1.0;
+        }
+        let due = self.outbox.flush_in(js_sys::Date::now(), &self.config.sync);
+        due.unwrap_or(-1.0)
+    }
+
+    /// The URL of the next server erase to request (`DELETE`), or `null`.
+    #[wasm_bindgen(js_name = takeErase)]
+    pub fn take_erase(&self) -> Option<String> {
+        let id = self.erase_queue.first()?;
+        (!self.config.sync.endpoint.is_empty()).then(|| self.config.sync.erase_url(id))
+    }
+
+    /// The erase request answered (`ok`: 2xx or 404): it is done.
+    #[wasm_bindgen(js_name = eraseDone)]
+    pub fn erase_done(&mut self, ok: bool) {
+        if ok && !self.erase_queue.is_empty() {
+            self.erase_queue.remove(0);
+            self.persist_erase_queue();
+        }
     }
 
     /// The events queued for the page since the last call: `[{ type, detail }]`.
@@ -389,6 +484,8 @@ impl Tailor {
         let weighted: Vec<(&str, f64)> = topics.iter().map(|t| (t.as_str(), 1.0)).collect();
         let ops = profile::page_ops(&self.ctx, &weighted, &self.config.profile);
         self.live.record_all(ops, &self.config.profile);
+        let path = self.ctx.path.clone();
+        self.enqueue(|id, at| sync::pageview(id, at, &path));
 
         let attributes = self.attributes();
         let profile = self.live.profile();
@@ -431,6 +528,7 @@ impl Tailor {
         for (rule, is_holdout, slot) in exposed {
             let op = profile::Op::exposure(&rule, &self.ctx);
             self.live.record(op, &self.config.profile);
+            self.enqueue(|id, at| sync::exposure(id, at, &rule, is_holdout));
             let variant = if is_holdout { "holdout" } else { "exposed" };
             let mut detail = vec![
                 ("rule".into(), rule.into()),
@@ -467,6 +565,50 @@ impl Tailor {
         report
     }
 
+    /// Whether events may be queued for the server now.
+    fn sync_on(&self) -> bool {
+        self.config.sync.enabled() && self.consent.may_sync()
+    }
+
+    /// Queues one wire event (built by `make` from a fresh id and the time), when sync is on.
+    fn enqueue(&mut self, make: impl FnOnce(String, f64) -> Value) {
+        if !self.sync_on() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        let event = make(profile::new_id(&mut CryptoRandom), now);
+        self.outbox.push(event, now, &self.config.sync);
+        self.persist_outbox();
+    }
+
+    /// Keeps the outbox across pages (and offline periods) when the visitor allows storage.
+    fn persist_outbox(&mut self) {
+        if !self.consent.may_store() {
+            return;
+        }
+        if self.outbox.is_empty() && self.outbox.dropped() == 0 {
+            self.store.remove(OUTBOX_KEY);
+        } else if let Some(text) = stringify(&self.outbox.encode()) {
+            self.store.set(OUTBOX_KEY, &text);
+        }
+    }
+
+    /// The pending erase requests are the visitor's own request: kept whatever the consent.
+    fn persist_erase_queue(&mut self) {
+        if self.erase_queue.is_empty() {
+            self.store.remove(ERASE_KEY);
+            return;
+        }
+        let ids = self
+            .erase_queue
+            .iter()
+            .map(|id| Value::from(id.as_str()))
+            .collect();
+        if let Some(text) = stringify(&Value::Array(ids)) {
+            self.store.set(ERASE_KEY, &text);
+        }
+    }
+
     fn attributes(&self) -> Value {
         profile::attributes(self.live.profile(), &self.ctx, &self.config.profile)
     }
@@ -483,7 +625,7 @@ impl Tailor {
         }
         let text_now = self.store.get(PROFILE_KEY);
         let save = if text_now == self.last_text {
-            self.live.save_in_place()
+            self.live.save_in_place(js_sys::Date::now())
         } else {
             // Another tab wrote since: replay this tab's ops onto what it wrote.
             let stored = text_now.as_deref().map(parse_json);
@@ -514,6 +656,19 @@ impl Tailor {
     }
 
     fn carry_out(&mut self, effects: Effects) {
+        let visitor = self.live.profile().id.clone();
+        if effects.clear_outbox {
+            self.outbox.clear();
+            self.store.remove(OUTBOX_KEY);
+        }
+        if effects.request_server_erase && self.config.sync.enabled() {
+            if !self.erase_queue.contains(&visitor) {
+                self.erase_queue.push(visitor);
+                let excess = self.erase_queue.len().saturating_sub(8);
+                self.erase_queue.drain(..excess);
+            }
+            self.persist_erase_queue();
+        }
         if effects.erase_profile {
             self.store.remove(PROFILE_KEY);
             self.last_text = None;
@@ -527,7 +682,6 @@ impl Tailor {
         if effects.write_profile {
             self.save();
         }
-        // clear_outbox / request_server_erase / start_sync: the outbox arrives with sync.
         self.warn_storage();
     }
 

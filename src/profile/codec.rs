@@ -15,7 +15,7 @@
 //!                                  "referrer"?, "at": ms },
 //!   "exposures": { rule: [lifetime, thisSession, thatDay, dayNumber, lastMs] },
 //!   "assignments": { id: variation }, "custom": { key: string|number|boolean },
-//!   "erasedAt"?: ms, "erasePending"?: [id] }
+//!   "erasedAt"?: ms, "erasePending"?: [id], "applied"?: [recent op id] }
 //! ```
 //!
 //! Loading never panics and never trusts half a profile: anything malformed discards the whole
@@ -212,6 +212,10 @@ pub fn encode(p: &Profile) -> Value {
     put("custom", Value::Object(p.custom.clone()));
     if p.erased_at > 0.0 {
         put("erasedAt", time(p.erased_at));
+    }
+    if !p.applied.is_empty() {
+        let ids = p.applied.iter().map(|s| Value::from(s.as_str())).collect();
+        put("applied", Value::Array(ids));
     }
     if !p.erase_pending.is_empty() {
         put(

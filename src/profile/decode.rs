@@ -62,6 +62,13 @@ pub(crate) fn decode(v: &Value, cfg: &ProfileConfig) -> Result<Profile> {
                 .push(id.as_str().filter(|id| valid_id(id)).ok_or(BAD)?.to_owned());
         }
     }
+    if let Some(list) = v.get("applied") {
+        let list = list.as_array().ok_or(BAD)?;
+        for id in list.iter().rev().take(super::MAX_APPLIED).rev() {
+            p.applied
+                .push(id.as_str().filter(|id| valid_id(id)).ok_or(BAD)?.to_owned());
+        }
+    }
     Ok(p)
 }
 

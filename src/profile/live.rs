@@ -8,6 +8,12 @@
 //! `storage` event ([`LiveProfile::reload`]). A separate two-profile `merge` is therefore not
 //! needed: the op log is the merge.
 //!
+//! One more hazard: browsers cache `localStorage` per renderer process and pass other tabs'
+//! writes on asynchronously, so a tab can read a stale copy and overwrite another tab's write.
+//! Every op therefore has an id, the stored profile remembers the ids of recent ops, and a tab
+//! keeps each op it saved for [`RECHECK_MS`]: when a later read of storage (the `storage` event
+//! that the overwrite fires) lacks one of them, the op is applied again and saved again.
+//!
 //! The shell's loop, per tab:
 //! 1. `LiveProfile::load(stored)` at start-up;
 //! 2. `record(op)` for everything that happens (it applies at once, so decisions see it);
@@ -15,9 +21,15 @@
 //!    `save.value`, then `saved(save)`; if the write fails, skip `saved` and the ops stay pending;
 //! 4. on a `storage` event for the profile key, `reload(stored)`.
 
-use super::{apply, apply_all, encode, load, LoadStatus, Op, Profile, ProfileConfig};
+use super::{apply, apply_all, encode, load, LoadStatus, Op, Profile, ProfileConfig, MAX_APPLIED};
 use crate::platform::RandomSource;
 use crate::Value;
+
+/// How long a tab keeps an op it saved, to re-apply it if a stale write of another tab lost it.
+pub const RECHECK_MS: f64 = 10_000.0;
+/// At most this many saved ops are kept for that (fewer than [`MAX_APPLIED`], so a kept op's id
+/// is still in any stored profile that has it).
+const MAX_RECENT: usize = 16;
 
 /// Loads what is stored now and applies `pending` to it: the profile a save must write.
 pub fn rebase(
@@ -42,12 +54,21 @@ pub struct Save {
     pub status: LoadStatus,
     /// How many pending ops this save includes.
     included: usize,
+    /// When the save was prepared.
+    at: f64,
 }
 
 #[derive(Debug, Clone)]
 pub struct LiveProfile {
     profile: Profile,
     pending: Vec<Op>,
+    /// The ids of `pending`, index for index.
+    pending_ids: Vec<String>,
+    /// Ops saved less than [`RECHECK_MS`] ago, with their ids.
+    recent: Vec<(String, Op)>,
+    /// This tab's prefix for op ids, and the next op's number.
+    tab: String,
+    counter: u32,
 }
 
 impl LiveProfile {
@@ -59,10 +80,16 @@ impl LiveProfile {
         random: &mut dyn RandomSource,
     ) -> (LiveProfile, LoadStatus) {
         let (profile, status) = load(stored, config, now, random);
+        let mut tab = super::new_id(random);
+        tab.truncate(8);
         (
             LiveProfile {
                 profile,
                 pending: Vec::new(),
+                pending_ids: Vec::new(),
+                recent: Vec::new(),
+                tab,
+                counter: 0,
             },
             status,
         )
@@ -80,8 +107,12 @@ impl LiveProfile {
 
     /// Applies `op` now and keeps it for the next save.
     pub fn record(&mut self, op: Op, config: &ProfileConfig) {
+        self.counter = self.counter.wrapping_add(1);
+        let id = op_id(&self.tab, self.counter);
         apply(&mut self.profile, &op, config);
+        note_applied(&mut self.profile, &id);
         self.pending.push(op);
+        self.pending_ids.push(id);
     }
 
     /// Records several ops (e.g. [`super::page_ops`]).
@@ -94,44 +125,54 @@ impl LiveProfile {
     /// Prepares a save against what is stored now. When storage holds nothing (first save, or
     /// storage was cleared), this tab's id is kept, so decisions already bucketed by it stay put.
     pub fn prepare_save(
-        &self,
+        &mut self,
         stored: Option<&Value>,
         config: &ProfileConfig,
         now: f64,
         random: &mut dyn RandomSource,
     ) -> Save {
-        let (mut profile, status) = rebase(stored, &self.pending, config, now, random);
+        let (mut profile, status) = load(stored, config, now, random);
         if status == LoadStatus::New {
             let mut base = Profile::new(self.profile.id.clone(), self.profile.created);
             base.erased_at = self.profile.erased_at;
             base.erase_pending = self.profile.erase_pending.clone();
-            apply_all(&mut base, &self.pending, config);
             profile = base;
         }
+        // This tab's recent ops that the stored profile lacks (lost to a stale write), then its
+        // pending ones.
+        self.replay_missing(&mut profile, config, now);
         Save {
             value: encode(&profile),
             profile,
             status,
             included: self.pending.len(),
+            at: now,
         }
     }
 
     /// A save for when storage still holds exactly what this tab last read or wrote (the shell
     /// compares the stored text): there is nothing to rebase onto, because the live profile
     /// already has every pending op applied. Saves the decode that [`Self::prepare_save`] needs.
-    pub fn save_in_place(&self) -> Save {
+    pub fn save_in_place(&self, now: f64) -> Save {
         Save {
             value: encode(&self.profile),
             profile: self.profile.clone(),
             status: LoadStatus::Loaded,
             included: self.pending.len(),
+            at: now,
         }
     }
 
     /// The save was written: adopt its profile (which has the other tabs' updates) and drop the
     /// ops it included; ops recorded since are replayed onto it.
     pub fn saved(&mut self, save: Save, config: &ProfileConfig) {
-        self.pending.drain(..save.included.min(self.pending.len()));
+        let n = save.included.min(self.pending.len());
+        let ops = self.pending.drain(..n);
+        self.recent.extend(self.pending_ids.drain(..n).zip(ops));
+        self.recent
+            .retain(|(_, op)| op.at() >= save.at - RECHECK_MS);
+        let excess = self.recent.len().saturating_sub(MAX_RECENT);
+        self.recent.drain(..excess);
         self.profile = save.profile;
         apply_all(&mut self.profile, &self.pending, config);
     }
@@ -144,9 +185,34 @@ impl LiveProfile {
         now: f64,
         random: &mut dyn RandomSource,
     ) -> LoadStatus {
-        let (profile, status) = rebase(stored, &self.pending, config, now, random);
+        let (mut profile, status) = load(stored, config, now, random);
+        self.replay_missing(&mut profile, config, now);
         self.profile = profile;
         status
+    }
+
+    /// Applies to `profile` this tab's ops it lacks: recent saved ones (which go back to pending,
+    /// to be saved again) and pending ones.
+    fn replay_missing(&mut self, profile: &mut Profile, config: &ProfileConfig, now: f64) {
+        self.recent.retain(|(_, op)| op.at() >= now - RECHECK_MS);
+        let mut lost = Vec::new();
+        self.recent.retain(|(id, op)| {
+            let missing = !profile.applied.contains(id);
+            if missing {
+                lost.push((id.clone(), op.clone()));
+            }
+            !missing
+        });
+        for (id, op) in lost.into_iter().rev() {
+            self.pending_ids.insert(0, id);
+            self.pending.insert(0, op);
+        }
+        for (id, op) in self.pending_ids.iter().zip(&self.pending) {
+            if !profile.applied.contains(id) {
+                apply(profile, op, config);
+                note_applied(profile, id);
+            }
+        }
     }
 
     /// `tailor.forget()`: a fresh profile that remembers the pending server erase; pending ops
@@ -155,7 +221,34 @@ impl LiveProfile {
     pub fn forget(&mut self, now: f64, random: &mut dyn RandomSource) {
         self.profile = super::forget(&self.profile, now, random);
         self.pending.clear();
+        self.pending_ids.clear();
+        self.recent.clear();
     }
+}
+
+/// `tab` and a base-36 counter: short, unique per tab, valid as a stored id.
+fn op_id(tab: &str, n: u32) -> String {
+    let mut digits = Vec::new();
+    let mut n = n;
+    loop {
+        digits.push(b"0123456789abcdefghijklmnopqrstuvwxyz"[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    let mut id = String::with_capacity(tab.len() + 1 + digits.len());
+    id.push_str(tab);
+    id.push('-');
+    id.extend(digits.into_iter().map(char::from));
+    id
+}
+
+fn note_applied(profile: &mut Profile, id: &str) {
+    profile.applied.push(id.to_owned());
+    let excess = profile.applied.len().saturating_sub(MAX_APPLIED);
+    profile.applied.drain(..excess);
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -264,6 +357,49 @@ mod tests {
         b.reload(disk.read().as_ref(), &cfg, 9.0 * MIN, &mut r);
         assert_eq!(b.profile().page_views, 3);
         assert!(a.pending().is_empty() && b.pending().is_empty());
+    }
+
+    #[test]
+    fn an_op_lost_to_another_tabs_stale_write_is_applied_again() {
+        let cfg = ProfileConfig::default();
+        let mut r = SeededRandom::new(9);
+        let mut store = Storage::default();
+        let (mut a, _) = LiveProfile::load(None, &cfg, 0.0, &mut r);
+        a.record(view(0.0, "cats"), &cfg);
+        store.save(&mut a, &cfg, 0.0, &mut r);
+        let stale = store.0.clone();
+        let (mut b, _) = LiveProfile::load(store.read().as_ref(), &cfg, MIN, &mut r);
+
+        // Tab a saves an event; tab b, reading its stale cached copy, overwrites it.
+        let event = |at| Op::Event {
+            at,
+            name: "add_to_cart".into(),
+        };
+        a.record(event(MIN), &cfg);
+        store.save(&mut a, &cfg, MIN, &mut r);
+        store.0 = stale;
+        b.record(event(MIN + 1.0), &cfg);
+        store.save(&mut b, &cfg, MIN + 1.0, &mut r);
+        assert_eq!(load_count(&store, &cfg), 1, "a's event is lost for now");
+
+        // The overwrite fires a storage event in tab a: it sees its op missing and saves again.
+        a.reload(store.read().as_ref(), &cfg, MIN + 2.0, &mut r);
+        assert_eq!(a.pending().len(), 1, "the lost op is pending again");
+        store.save(&mut a, &cfg, MIN + 2.0, &mut r);
+        assert_eq!(load_count(&store, &cfg), 2);
+        // And tab b, reloading, does not apply anything twice.
+        b.reload(store.read().as_ref(), &cfg, MIN + 3.0, &mut r);
+        assert!(b.pending().is_empty());
+        assert_eq!(b.profile().event_count("add_to_cart"), 2);
+        // After the recheck window nothing is replayed any more.
+        a.reload(store.read().as_ref(), &cfg, MIN + RECHECK_MS + 10.0, &mut r);
+        assert!(a.pending().is_empty());
+    }
+
+    fn load_count(store: &Storage, cfg: &ProfileConfig) -> u32 {
+        let mut r = SeededRandom::new(1);
+        let (p, _) = load(store.read().as_ref(), cfg, 2.0 * MIN, &mut r);
+        p.event_count("add_to_cart")
     }
 
     #[test]

@@ -132,6 +132,9 @@ pub struct Profile {
     pub erased_at: f64,
     /// Ids of erased profiles whose server copy must still be erased (sent by sync, then cleared).
     pub erase_pending: Vec<String>,
+    /// Ids of the most recent ops applied (at most [`MAX_APPLIED`]), so a tab can see that an
+    /// op of its own was lost to another tab's stale write and apply it again (`live.rs`).
+    pub applied: Vec<String>,
 }
 
 impl Profile {
@@ -157,6 +160,7 @@ impl Profile {
             custom: Vec::new(),
             erased_at: 0.0,
             erase_pending: Vec::new(),
+            applied: Vec::new(),
         }
     }
 
@@ -211,6 +215,9 @@ pub fn forget(old: &Profile, now: f64, random: &mut dyn RandomSource) -> Profile
 
 /// Erased ids waiting for the server, at most (older ones are dropped).
 pub const MAX_ERASE_PENDING: usize = 4;
+
+/// Op ids remembered in the stored profile.
+pub const MAX_APPLIED: usize = 32;
 
 /// A topic, event, rule or attribute key as stored: trimmed, clipped, and with `.` replaced by
 /// `-` because a dot would split the condition path (`events.a.b`). `None` when empty.

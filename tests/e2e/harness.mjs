@@ -15,12 +15,12 @@ const binary = join(root, "target", "release", "tailor");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 
 /** Starts `tailor serve` on 127.0.0.1 with a fresh database; resolves once it listens. */
-export async function startServer({ site = join(root, "demo-site"), dist = join(root, "dist") } = {}) {
+export async function startServer({ site = join(root, "demo-site"), dist = join(root, "dist"), args = [] } = {}) {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm test (it builds it)`);
   const dir = mkdtempSync(join(tmpdir(), "tailor-e2e-"));
   const child = spawn(
     binary,
-    ["serve", "--port", "0", "--db", join(dir, "e2e.db"), "--site", site, "--dist", dist],
+    ["serve", "--port", "0", "--db", join(dir, "e2e.db"), "--site", site, "--dist", dist, ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";
