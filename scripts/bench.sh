@@ -12,3 +12,7 @@ if [ ${#benches[@]} -gt 0 ]; then
 fi
 cargo build --release -p tailor-server --quiet
 node tests/bench/browser.mjs
+# Server ingest on loopback (bounded to ~30 s): SQLite, and PostgreSQL on a throwaway cluster.
+pg_url=$(bash scripts/postgres.sh start) || pg_url=""
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+TAILOR_BENCH_POSTGRES_URL="$pg_url" cargo run --release -q -p tailor-server --example ingest_bench

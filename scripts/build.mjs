@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { minify } from "terser";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -55,12 +56,19 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
 ]);
 // One classic script: the loader with wasm-bindgen's `--target web` glue inlined as a function,
 // so starting the engine costs no module import (a request and a task hop on every page).
-writeFileSync(join(dist, "tailor.js"), bundleLoader(
+const bundled = bundleLoader(
   readFileSync(join(root, "js", "tailor.js"), "utf8"),
   readFileSync(join(pkg, "tailor_core.js"), "utf8"),
-));
+);
+// Minified (terser: local names only, never properties, which the wasm imports are keyed by);
+// the licence comment stays.
+const minified = await minify(bundled, {
+  ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ },
+});
+writeFileSync(join(dist, "tailor.js"), minified.code);
 copyFileSync(join(root, "js", "tailor.d.ts"), join(dist, "tailor.d.ts"));
 copyFileSync(join(root, "js", "tailor_debug.js"), join(dist, "tailor_debug.js"));
+copyFileSync(join(root, "schema", "rules.schema.json"), join(dist, "rules.schema.json"));
 
 // Size report. The script tag loads tailor.js, which fetches the wasm.
 const scriptTag = ["tailor.js", "tailor_core_bg.wasm"];

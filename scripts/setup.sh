@@ -43,8 +43,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm dependencies: playwright-core drives the system Chromium (it never downloads a browser);
-# binaryen provides wasm-opt.
-if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# binaryen provides wasm-opt; terser minifies the loader.
+if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/terser ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
