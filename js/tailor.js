@@ -202,12 +202,15 @@
       return core.default({ module_or_path: parts[1] }).then(function () {
         mark("instantiated");
         engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
+        mark("constructed");
         return parts[2] || loadRules();
       }).then(function (rules) {
         // Decide and apply now, before the document is even parsed: elements that appear later
         // are changed by the MutationObserver before the browser paints them.
+        mark("rules");
         state.report = engine.start(rules, !state.timedOut);
         mark("decided");
+        reveal(); // every decided change is in place: nothing needs hiding any more
         observe();
         listen();
         schedule(engine.flushIn());
@@ -224,6 +227,10 @@
             console.error(PREFIX + "the debug overlay could not load: " + e.message);
           });
         }
+        // Storage is written in the next task, after the browser could paint the decision.
+        return new Promise(function (resolve) { setTimeout(resolve, 0); });
+      }).then(function () {
+        engine.flush();
       });
     });
 

@@ -66,17 +66,24 @@ fn tab(config: &str, gpc: bool) -> Tailor {
     Tailor::new(parse(config), gpc)
 }
 
+/// A page view as the loader runs it: decide and apply, then write storage (the next task).
+fn view(t: &mut Tailor) -> JsValue {
+    let report = t.start(no_rules(), true).unwrap();
+    t.flush();
+    report
+}
+
 #[wasm_bindgen_test]
 fn page_views_are_stored_and_counted_on() {
     storage().clear().unwrap();
-    let report = tab("{}", false).start(no_rules(), true).unwrap();
+    let report = view(&mut tab("{}", false));
     assert_eq!(get(&report, "pageViews"), 1.0);
     let first = stored().expect("profile stored");
     assert_eq!(get(&first, "views"), 1.0);
     let id = get(&first, "id").as_string().unwrap();
     assert_eq!(id.len(), 32, "128-bit hex id");
 
-    tab("{}", false).start(no_rules(), true).unwrap();
+    view(&mut tab("{}", false));
     let second = stored().unwrap();
     assert_eq!(get(&second, "views"), 2.0);
     assert_eq!(get(&second, "id").as_string().unwrap(), id, "same visitor");
@@ -94,7 +101,7 @@ fn corrupt_storage_is_discarded_for_a_fresh_profile_never_an_exception() {
     ] {
         storage().clear().unwrap();
         storage().set_item(PROFILE, garbage).unwrap();
-        let report = tab("{}", false).start(no_rules(), true).unwrap();
+        let report = view(&mut tab("{}", false));
         assert_eq!(get(&report, "pageViews"), 1.0, "fresh after {garbage}");
         let repaired = stored().expect("a valid profile replaces the garbage");
         assert_eq!(get(&repaired, "views"), 1.0);
@@ -106,7 +113,7 @@ fn blocked_storage_keeps_working_in_memory() {
     storage().clear().unwrap();
     block_storage();
     let mut t = tab("{}", false);
-    let report = t.start(no_rules(), true).unwrap();
+    let report = view(&mut t);
     t.track("add_to_cart").unwrap();
     t.set("pet", "cat".into()).unwrap();
     let profile = t.profile();
@@ -124,11 +131,15 @@ fn full_storage_keeps_working_in_memory() {
     storage().clear().unwrap();
     fill_storage();
     let mut t = tab("{}", false);
-    let report = t.start(no_rules(), true).unwrap();
+    view(&mut t);
     t.track("purchase").unwrap();
     let profile = t.profile();
     unfill_storage();
-    assert_eq!(get(&report, "persisted"), false);
+    assert_eq!(
+        get(&profile, "persisted"),
+        false,
+        "the failed write is known"
+    );
     assert_eq!(get(&profile, "profile.events.purchase.0"), 1.0);
     assert!(stored().is_none());
 }
@@ -137,9 +148,9 @@ fn full_storage_keeps_working_in_memory() {
 fn two_tabs_writing_at_once_lose_neither_tabs_updates() {
     storage().clear().unwrap();
     let mut a = tab("{}", false);
-    a.start(no_rules(), true).unwrap();
+    view(&mut a);
     let mut b = tab("{}", false);
-    b.start(no_rules(), true).unwrap();
+    view(&mut b);
     // Interleaved writes; neither tab re-reads storage in between (no storage event here).
     a.track("product_view").unwrap();
     b.track("product_view").unwrap();
@@ -161,7 +172,7 @@ fn two_tabs_writing_at_once_lose_neither_tabs_updates() {
 fn consent_required_writes_nothing_until_granted_and_withdrawal_erases() {
     storage().clear().unwrap();
     let mut t = tab(r#"{"consent":"required"}"#, false);
-    t.start(no_rules(), true).unwrap();
+    view(&mut t);
     t.track("product_view").unwrap();
     t.set("pet", "dog".into()).unwrap();
     assert_eq!(
@@ -192,12 +203,12 @@ fn consent_required_writes_nothing_until_granted_and_withdrawal_erases() {
 fn consent_implied_stores_until_refused() {
     storage().clear().unwrap();
     let mut t = tab(r#"{"consent":"implied"}"#, false);
-    t.start(no_rules(), true).unwrap();
+    view(&mut t);
     assert!(stored().is_some());
     t.consent(parse(r#"{"personalization":false}"#)).unwrap();
     assert!(stored().is_none());
     let mut next = tab("{}", false);
-    next.start(no_rules(), true).unwrap();
+    view(&mut next);
     assert!(stored().is_none(), "the refusal holds on the next page");
 }
 
@@ -216,7 +227,7 @@ fn global_privacy_control_denies_sync_until_granted_explicitly() {
 fn forget_erases_the_device_copy_and_keeps_the_consent_choice() {
     storage().clear().unwrap();
     let mut t = tab("{}", false);
-    t.start(no_rules(), true).unwrap();
+    view(&mut t);
     t.consent(parse(r#"{"sync":false}"#)).unwrap();
     let before = get(&t.profile(), "profile.id");
     t.forget();
@@ -236,7 +247,7 @@ fn forget_erases_the_device_copy_and_keeps_the_consent_choice() {
 fn api_misuse_is_a_clear_error_and_hostile_strings_are_just_data() {
     storage().clear().unwrap();
     let mut t = tab("{}", false);
-    t.start(no_rules(), true).unwrap();
+    view(&mut t);
     assert!(t.set("", 1.into()).is_err());
     assert!(t.set("x", parse("{}")).is_err());
     assert!(t.track("  ").is_err());

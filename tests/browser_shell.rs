@@ -22,6 +22,14 @@ fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
+/// One page view as the loader runs it: a fresh engine decides and applies, then writes storage.
+fn page_view(rules: JsValue, apply: bool) -> JsValue {
+    let mut t = Tailor::new(JsValue::NULL, false);
+    let report = t.start(rules, apply).unwrap();
+    t.flush();
+    report
+}
+
 fn field(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &name.into()).unwrap()
 }
@@ -110,16 +118,12 @@ fn the_greeting_changes_from_the_second_page_view_on() {
     let el = greeting("greet-visits");
     let rules = rules_for("greet-visits", "Welcome back!");
 
-    let first = Tailor::new(JsValue::NULL, false)
-        .start(rules.clone(), true)
-        .unwrap();
+    let first = page_view(rules.clone(), true);
     assert_eq!(field(&first, "pageViews"), 1.0);
     assert_eq!(field(&first, "persisted"), true);
     assert_eq!(el.text_content().unwrap(), "Welcome!");
 
-    let second = Tailor::new(JsValue::NULL, false)
-        .start(rules, true)
-        .unwrap();
+    let second = page_view(rules, true);
     assert_eq!(field(&second, "pageViews"), 2.0);
     assert_eq!(field(&second, "applied"), 1.0);
     assert_eq!(el.text_content().unwrap(), "Welcome back!");
@@ -131,12 +135,8 @@ fn markup_in_text_is_shown_as_text_never_parsed() {
     let el = greeting("greet-hostile");
     let hostile = "<img src=x onerror=\"window.__pwned=1\">";
     let rules = rules_for("greet-hostile", hostile);
-    Tailor::new(JsValue::NULL, false)
-        .start(rules.clone(), true)
-        .unwrap();
-    Tailor::new(JsValue::NULL, false)
-        .start(rules, true)
-        .unwrap();
+    page_view(rules.clone(), true);
+    page_view(rules, true);
     assert_eq!(el.text_content().unwrap(), hostile);
     assert_eq!(el.child_element_count(), 0, "no element was created");
 }
@@ -146,12 +146,8 @@ fn apply_false_counts_the_page_view_but_changes_nothing() {
     storage().clear().unwrap();
     let el = greeting("greet-late");
     let rules = rules_for("greet-late", "Changed");
-    Tailor::new(JsValue::NULL, false)
-        .start(rules.clone(), false)
-        .unwrap();
-    let report = Tailor::new(JsValue::NULL, false)
-        .start(rules, false)
-        .unwrap();
+    page_view(rules.clone(), false);
+    let report = page_view(rules, false);
     assert_eq!(field(&report, "pageViews"), 2.0);
     assert_eq!(field(&report, "applied"), 0.0);
     assert_eq!(el.text_content().unwrap(), "Welcome!");
@@ -180,9 +176,7 @@ fn an_invalid_selector_is_skipped_and_the_other_actions_apply() {
             {"selector":"#[invalid","text":"x"},
             {"selector":"#greet-mixed","text":"Still applied"}]}]}"##,
     );
-    let report = Tailor::new(JsValue::NULL, false)
-        .start(rules, true)
-        .unwrap();
+    let report = page_view(rules, true);
     assert_eq!(field(&report, "applied"), 1.0);
     assert_eq!(el.text_content().unwrap(), "Still applied");
 }

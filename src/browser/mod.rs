@@ -127,7 +127,9 @@ impl Tailor {
     }
 
     /// Counts this page view, decides with `rules` (as `JSON.parse` returns them) and, unless
-    /// `apply` is false (the loader already gave up waiting), changes the page.
+    /// `apply` is false (the loader already gave up waiting), changes the page. It does not
+    /// write storage: the loader calls `flush` in the next task, so the first paint waits for
+    /// nothing but the decision.
     /// Returns `{ visits, pageViews, persisted, matched: string[], holdout: string[], applied }`.
     pub fn start(&mut self, rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
         let (rules, warnings) = RuleSet::parse(&js_json::from_js(&rules))
@@ -143,7 +145,9 @@ impl Tailor {
     /// new URL, decided again; what the old view changed is reverted first.
     pub fn navigate(&mut self) -> JsValue {
         self.ctx = page::context(js_sys::Date::now());
-        js_json::to_js(&self.page_view(true))
+        let report = self.page_view(true);
+        self.save();
+        js_json::to_js(&report)
     }
 
     /// Applies the decided edits to elements that appeared or were re-rendered since; the loader
@@ -539,7 +543,6 @@ impl Tailor {
             }
             self.emit("tailor:exposure", Value::Object(detail));
         }
-        self.save();
         let reports = self.decided.reports.iter().map(report_value).collect();
         self.emit(
             "tailor:decided",

@@ -163,6 +163,7 @@ async function flickerFigures(browser) {
     await page.evaluate(() => { window.tailor.set("pet", "cat"); window.tailor.set("name", "Hana"); });
     const tailor = [];
     const inline = [];
+    const marks = { "tailor:loader": [], "tailor:fetched": [], "tailor:instantiated": [], "tailor:constructed": [], "tailor:rules": [], "tailor:decided": [] };
     let framesWithOriginal = 0;
     let incomplete = 0;
     for (let i = 0; i < 20; i++) {
@@ -172,7 +173,11 @@ async function flickerFigures(browser) {
         const rec = await page.evaluate(() => window.__bench);
         if (rec.appliedAt === null) incomplete++;
         else out.push(rec.appliedAt);
-        if (path === "/tailor.html") framesWithOriginal += rec.original;
+        if (path === "/tailor.html") {
+          framesWithOriginal += rec.original;
+          const seen = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
+          for (const [name, at] of seen) if (marks[name]) marks[name].push(at);
+        }
       }
     }
     print("dom.flicker.loads", tailor.length + " (20 planned; incomplete " + incomplete + ")");
@@ -180,6 +185,9 @@ async function flickerFigures(browser) {
     print("dom.applied.tailor_median_ms", median(tailor).toFixed(1));
     print("dom.applied.inline_median_ms", median(inline).toFixed(1));
     print("dom.applied.ratio_to_inline", (median(tailor) / median(inline)).toFixed(2) + " (budget 1.5)");
+    for (const [name, list] of Object.entries(marks)) {
+      if (list.length) print("dom.startup." + name.slice(7) + "_median_ms", median(list).toFixed(1));
+    }
     await context.close();
   } finally {
     await server.stop();
