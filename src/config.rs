@@ -8,7 +8,7 @@
 use crate::consent::ConsentMode;
 use crate::profile::ProfileConfig;
 use crate::rules::glob_matches;
-use crate::sync::SyncConfig;
+use crate::sync::{SyncConfig, ALLOWABLE};
 use crate::Value;
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -143,18 +143,6 @@ fn parse_sync(v: &Value, sync: &mut SyncConfig) -> bool {
     }
     true
 }
-
-/// Profile fields the wire format can carry.
-const ALLOWABLE: [&str; 8] = [
-    "country",
-    "region",
-    "pet",
-    "topics",
-    "stage",
-    "sessions",
-    "page_views",
-    "name",
-];
 
 /// An http(s) URL or a path on this site.
 fn valid_endpoint(url: &str) -> bool {

@@ -13,6 +13,18 @@ use crate::Value;
 /// The wire format's version (`"v"`).
 pub const WIRE_VERSION: f64 = 1.0;
 
+/// Profile fields the wire format can carry (`docs/sync-protocol.md`).
+pub const ALLOWABLE: [&str; 8] = [
+    "country",
+    "region",
+    "pet",
+    "topics",
+    "stage",
+    "sessions",
+    "page_views",
+    "name",
+];
+
 /// Profile fields sent when the site lists none: coarse, and never the name.
 pub const DEFAULT_ALLOW: [&str; 7] = [
     "country",

@@ -111,10 +111,7 @@ impl ServeConfig {
         let mut trust_proxy = false;
         let mut it = args.iter();
         while let Some(flag) = it.next() {
-            let (name, inline) = match flag.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_owned())),
-                None => (flag.as_str(), None),
-            };
+            let (name, inline) = crate::cli_args::split(flag);
             match name {
                 "--accept-name" => {
                     accept_name = true;
@@ -142,14 +139,7 @@ impl ServeConfig {
                 "--allow-origin" => &mut origin,
                 _ => return Err(format!("unknown option `{flag}`")),
             };
-            let value = match inline {
-                Some(v) => v,
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("`{name}` needs a value"))?,
-            };
-            *slot = Some(value);
+            *slot = Some(crate::cli_args::value(name, inline, &mut it)?);
             if let Some(o) = origin {
                 origins.push(o);
             }

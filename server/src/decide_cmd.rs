@@ -27,6 +27,7 @@ use tailor::platform::SeededRandom;
 use tailor::profile::{self, LoadStatus, Profile, ProfileConfig};
 use tailor::rules::{parse_time, DecideInput, Edit, Resolved, RuleSet};
 use tailor::Value;
+use tailor_server::cli_args;
 
 const USAGE: &str = "\
 usage: tailor decide --rules RULES.json --profile PROFILE.json [--url URL] [--now TIME]
@@ -232,10 +233,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args::default();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
+        let (name, inline) = cli_args::split(arg);
         let slot = match name {
             "--help" | "-h" => return Err(USAGE.to_owned()),
             "--rules" => &mut parsed.rules,
@@ -246,17 +244,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--visitor" => &mut parsed.visitor,
             other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
         };
-        if slot.is_some() {
-            return Err(format!("{name} given twice"));
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => rest
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))?,
-        };
-        *slot = Some(value);
+        cli_args::set_once(slot, name, inline, &mut rest)?;
     }
     Ok(parsed)
 }

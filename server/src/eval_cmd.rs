@@ -14,6 +14,7 @@
 
 use tailor::condition::Condition;
 use tailor::Value;
+use tailor_server::cli_args;
 
 const USAGE: &str = "\
 usage: tailor eval --condition JSON --attributes JSON [--groups JSON] [--lenient]
@@ -76,10 +77,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut parsed = Args::default();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
+        let (name, inline) = cli_args::split(arg);
         if name == "--lenient" && inline.is_none() {
             parsed.lenient = true;
             continue;
@@ -93,17 +91,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--groups" => &mut parsed.groups,
             other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
         };
-        if slot.is_some() {
-            return Err(format!("{name} given twice"));
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => rest
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a JSON value"))?,
-        };
-        *slot = Some(value);
+        cli_args::set_once(slot, name, inline, &mut rest)?;
     }
     Ok(parsed)
 }
@@ -154,7 +142,7 @@ mod tests {
         assert!(err(&["--attributes", "{}"]).starts_with("--condition is required"));
         assert!(err(&["--condition", "{", "--attributes", "{}"]).contains("not valid JSON"));
         assert!(err(&["--condition", "{}", "--attributes", "[]"]).contains("must be a JSON object"));
-        assert!(err(&["--condition", "{}", "--attributes"]).contains("needs a JSON value"));
+        assert!(err(&["--condition", "{}", "--attributes"]).contains("`--attributes` needs a value"));
         assert!(err(&["--bogus"]).contains("unknown argument `--bogus`"));
         let e = err(&[
             "--condition",

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cli_args;
 pub mod config;
 pub mod error;
 pub mod metrics;
