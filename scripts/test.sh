@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 node scripts/build.mjs
-cargo build --release -p tailor-server --quiet
+cargo build -p tailor-server --quiet   # the server the end-to-end tests start
 
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT

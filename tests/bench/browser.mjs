@@ -5,7 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, root, startServer } from "../e2e/harness.mjs";
+import { fileURLToPath } from "node:url";
+// Benchmarks run against the release server.
+process.env.TAILOR_BIN ||= fileURLToPath(new URL("../../target/release/tailor", import.meta.url));
+const { launchBrowser, root, startServer } = await import("../e2e/harness.mjs");
 
 const benchTarget = join(root, "target", "bench");
 const benchPkg = join(benchTarget, "pkg");

@@ -11,12 +11,14 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const pagesDir = join(root, "tests", "e2e", "pages");
 export const artifactsDir = join(root, "tests", "e2e", "artifacts");
 
-const binary = join(root, "target", "release", "tailor");
+// The debug build by default (npm test builds it for the native tests anyway); the benches set
+// TAILOR_BIN to the release build.
+const binary = process.env.TAILOR_BIN || join(root, "target", "debug", "tailor");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 
 /** Starts `tailor serve` on 127.0.0.1 with a fresh database; resolves once it listens. */
 export async function startServer({ site = join(root, "demo-site"), dist = join(root, "dist"), args = [] } = {}) {
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm test (it builds it)`);
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: build it with cargo build -p tailor-server`);
   const dir = mkdtempSync(join(tmpdir(), "tailor-e2e-"));
   const child = spawn(
     binary,
