@@ -41,6 +41,17 @@
     });
   }
 
+  // The "about you" form: Tailor reads it on submit (data-tailor-capture); the page stays put,
+  // so the answers never travel in a URL.
+  var about = document.getElementById("about-you");
+  if (about) {
+    about.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var saved = document.getElementById("about-saved");
+      if (saved) saved.hidden = false;
+    });
+  }
+
   // A product page counts a product view (journey stage: interest, then consideration).
   if (document.body.hasAttribute("data-product")) tailor.push(["track", "product_view"]);
 
