@@ -325,6 +325,7 @@
 
   var sendTimer = null;
   var sendDue = Infinity;
+  var erasing = false;
   function schedule(ms) {
     if (!(ms >= 0)) return;
     var due = Date.now() + ms;
@@ -342,12 +343,15 @@
   // with the next batch; the server stores each event id once).
   function send(leaving) {
     if (!engine) return;
-    var erase = engine.takeErase();
+    var erase = erasing ? null : engine.takeErase();
     if (erase) {
+      erasing = true; // one erase request at a time
       fetch(erase, { method: "DELETE", keepalive: true, credentials: "omit" }).then(function (r) {
+        erasing = false;
         engine.eraseDone(r.ok || r.status === 404);
         if (r.ok) schedule(0);
       }, function () {
+        erasing = false;
         engine.eraseDone(false);
       });
     }
@@ -468,7 +472,7 @@
     } finally {
       flushEvents();
       schedule(engine.flushIn());
-      if (engine.takeErase()) send(false);
+      if (!erasing && engine.takeErase()) send(false);
     }
   }
 

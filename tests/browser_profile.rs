@@ -200,6 +200,41 @@ fn consent_required_writes_nothing_until_granted_and_withdrawal_erases() {
 }
 
 #[wasm_bindgen_test]
+fn withdrawing_personalization_also_erases_the_rules_cache() {
+    storage().clear().unwrap();
+    let mut t = tab("{}", false);
+    view(&mut t);
+    storage()
+        .set_item(
+            "tailor.rules",
+            r#"{"src":"/rules.json","rules":{"rules":[]}}"#,
+        )
+        .unwrap();
+    t.consent(parse(r#"{"personalization":false}"#)).unwrap();
+    assert!(storage().get_item("tailor.rules").unwrap().is_none());
+    assert!(stored().is_none());
+}
+
+#[wasm_bindgen_test]
+fn forget_asks_the_server_to_erase_only_when_sync_was_allowed() {
+    storage().clear().unwrap();
+    let config = r#"{"sync":{"endpoint":"/v1/events"}}"#;
+    let mut t = tab(config, true); // GPC: no sync
+    view(&mut t);
+    t.forget();
+    assert_eq!(
+        t.take_erase(),
+        None,
+        "nothing was ever sent, nothing to erase"
+    );
+    let mut t = tab(config, false); // sync implied
+    view(&mut t);
+    let id = get(&t.profile(), "profile.id").as_string().unwrap();
+    t.forget();
+    assert_eq!(t.take_erase(), Some(["/v1/visitors/", &id].concat()));
+}
+
+#[wasm_bindgen_test]
 fn consent_implied_stores_until_refused() {
     storage().clear().unwrap();
     let mut t = tab(r#"{"consent":"implied"}"#, false);

@@ -273,3 +273,23 @@ fn clicks_count_conversions_once_per_rule_and_page_view() {
     assert_eq!(conversions.len(), 1);
     assert_eq!(get(&conversions[0], "name"), "purchase");
 }
+
+#[wasm_bindgen_test]
+fn the_visitors_own_answer_changes_the_page_at_once_without_a_second_exposure() {
+    fixture(r#"<h1 id="hello">Hello!</h1><p id="pet">Pets</p>"#);
+    let (mut t, _) = engine(
+        r##"{"rules":[
+          {"id":"named","condition":{"name":{"$exists":true}},
+           "actions":[{"selector":"#hello","text":"Hello, {{name}}!"}]},
+          {"id":"always","actions":[{"selector":"#pet","text":"Pets for {{pet|everyone}}"}]}]}"##,
+    );
+    assert_eq!(q("#hello").text_content().unwrap(), "Hello!");
+    assert_eq!(q("#pet").text_content().unwrap(), "Pets for everyone");
+    t.take_events();
+    t.declare(Some("Hana".into()), Some("cat".into()));
+    assert_eq!(q("#hello").text_content().unwrap(), "Hello, Hana!");
+    assert_eq!(q("#pet").text_content().unwrap(), "Pets for cat");
+    let exposures = events(&mut t, "tailor:exposure");
+    assert_eq!(exposures.len(), 1, "only the newly matched rule is exposed");
+    assert_eq!(get(&exposures[0], "rule"), "named");
+}

@@ -142,7 +142,9 @@ mod tests {
         assert!(err(&["--attributes", "{}"]).starts_with("--condition is required"));
         assert!(err(&["--condition", "{", "--attributes", "{}"]).contains("not valid JSON"));
         assert!(err(&["--condition", "{}", "--attributes", "[]"]).contains("must be a JSON object"));
-        assert!(err(&["--condition", "{}", "--attributes"]).contains("`--attributes` needs a value"));
+        assert!(
+            err(&["--condition", "{}", "--attributes"]).contains("`--attributes` needs a value")
+        );
         assert!(err(&["--bogus"]).contains("unknown argument `--bogus`"));
         let e = err(&[
             "--condition",

@@ -48,6 +48,8 @@ pub struct Tailor {
     applier: Applier,
     /// Conversions already counted on this page view: (rule id, event name).
     converted: Vec<(String, String)>,
+    /// Whether this page view changes the page (false when the loader gave up waiting).
+    applying: bool,
     events: Vec<Value>,
     storage_warned: bool,
     /// The stored profile text as this tab last read or wrote it: when storage still holds it,
@@ -61,6 +63,8 @@ pub struct Tailor {
 
 /// Storage keys of the shell's own records.
 const OUTBOX_KEY: &str = "tailor.outbox";
+/// Written by the loader (rules files cached on the device).
+const RULES_CACHE_KEY: &str = "tailor.rules";
 const ERASE_KEY: &str = "tailor.erase";
 
 #[wasm_bindgen]
@@ -102,6 +106,7 @@ impl Tailor {
             decided: Decisions::default(),
             applier: Applier::default(),
             converted: Vec::new(),
+            applying: true,
             events: Vec::new(),
             storage_warned: false,
             last_text,
@@ -280,6 +285,7 @@ impl Tailor {
         };
         self.live.record(op, &self.config.profile);
         self.save();
+        self.redecide();
         Ok(())
     }
 
@@ -319,6 +325,7 @@ impl Tailor {
         };
         self.live.record(op, &self.config.profile);
         self.save();
+        self.redecide();
     }
 
     /// `tailor.consent({ personalization?: boolean, sync?: boolean })`: records the visitor's
@@ -375,7 +382,10 @@ impl Tailor {
     /// next page view); the visitor's consent choices are kept, because forgetting a refusal
     /// would undo it.
     pub fn forget(&mut self) {
-        let effects = self.consent.forget_effects();
+        let mut effects = self.consent.forget_effects();
+        // The server holds something only if sync was allowed; a withdrawal of sync already
+        // queued its erase.
+        effects.request_server_erase &= self.consent.may_sync();
         self.carry_out(effects);
         self.emit("tailor:forget", Value::Object(Vec::new()));
     }
@@ -490,7 +500,32 @@ impl Tailor {
         self.live.record_all(ops, &self.config.profile);
         let path = self.ctx.path.clone();
         self.enqueue(|id, at| sync::pageview(id, at, &path));
+        self.converted.clear();
+        self.applying = apply;
+        self.decide_and_show(&[])
+    }
 
+    /// The visitor's own answers (the form, `tailor.set`) change what they should see now, not
+    /// only from the next page: decide again for this page view. Rules already exposed on it are
+    /// not exposed again.
+    fn redecide(&mut self) {
+        if self.rules.rules.is_empty() {
+            return;
+        }
+        let before: Vec<String> = self
+            .decided
+            .decisions
+            .iter()
+            .map(|d| d.rule_id.clone())
+            .collect();
+        self.decide_and_show(&before);
+    }
+
+    /// Decides for the current attributes, shows the winners (unless this page view does not
+    /// apply) and records one exposure for each decision not in `exposed_before`. Returns the
+    /// report for the loader.
+    fn decide_and_show(&mut self, exposed_before: &[String]) -> Value {
+        let apply = self.applying;
         let attributes = self.attributes();
         let profile = self.live.profile();
         let exposures = |rule: &str, today: i64| profile.exposure_counts(rule, today);
@@ -502,7 +537,6 @@ impl Tailor {
             url: &self.ctx.url,
             exposures: &exposures,
         });
-        self.converted.clear();
         let shown = self
             .decided
             .decisions
@@ -523,7 +557,7 @@ impl Tailor {
                 &mut matched
             };
             list.push(Value::from(d.rule_id.as_str()));
-            if apply {
+            if apply && !exposed_before.contains(&d.rule_id) {
                 exposed.push((d.rule_id.clone(), d.holdout, d.slot.clone()));
             }
         }
@@ -674,6 +708,8 @@ impl Tailor {
         }
         if effects.erase_profile {
             self.store.remove(PROFILE_KEY);
+            // The loader's rules cache was written only because storing was allowed.
+            self.store.remove(RULES_CACHE_KEY);
             self.last_text = None;
             self.live.forget(js_sys::Date::now(), &mut CryptoRandom);
         }
