@@ -89,7 +89,9 @@ describe("the story", () => {
     await page.selectOption("#about-you select[name=pet]", "cat");
     await page.click("#about-you button[type=submit]");
     await page.locator("#about-saved").waitFor();
-    // From the next page view on (the SDK decides once per page view).
+    // The answer changes this page at once: the hero follows the pet without a reload.
+    assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/cat.svg");
+    // And every page from then on.
     await open(page, "/");
     assert.equal(await text(page, "#greeting"), "Welcome back, Yuki! Your cat missed you.");
     assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/cat.svg");
