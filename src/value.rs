@@ -1,10 +1,12 @@
 //! The engine's JSON value: what rules, conditions and profiles are made of.
 //!
-//! The engine never parses or prints JSON text itself. In the browser the shell turns the
-//! browser's own `JSON.parse` result into a [`Value`] (and back), so no float parser or
-//! formatter ships in the wasm; natively `serde_json` does the same through the `From`
-//! conversions at the bottom of this file. Objects keep their keys in insertion order, because
+//! No float parser or formatter ships in the wasm. In the browser, values that page code hands
+//! over arrive as JavaScript values (`browser::js_json` walks them), and JSON text in storage is
+//! read and printed by [`json_text`], which leaves the float work to the browser's own `Number`;
+//! natively `serde_json` does the same through the `From` conversions at the bottom of this file. Objects keep their keys in insertion order, because
 //! GrowthBook compares plain objects by their JSON text, where order matters.
+
+pub mod json_text;
 
 /// A JSON value. Objects are ordered key/value lists: they are small, and a `Vec` costs far less
 /// code in the wasm than a map.

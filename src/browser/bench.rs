@@ -80,8 +80,8 @@ pub fn bench_decide(rules: JsValue, attributes: JsValue) -> Result<JsValue, JsEr
 }
 
 /// A heavy visitor (1,000 page views over 200 topics, events, exposures) stored in the real
-/// localStorage; then the median time of one page's load (read, `JSON.parse`, decode) plus save
-/// (rebase, encode, `JSON.stringify`, write), in µs, and the stored size in bytes.
+/// localStorage; then the median time of one page's load (read, parse, decode) plus save (rebase,
+/// encode, print, write) as the shell does them, in µs, and the stored size in bytes.
 #[wasm_bindgen(js_name = benchProfile)]
 pub fn bench_profile() -> JsValue {
     let config = ProfileConfig::default();
@@ -112,8 +112,7 @@ pub fn bench_profile() -> JsValue {
     let us = median_us(31, 50, || {
         let now = js_sys::Date::now();
         let text = store.get(PROFILE_KEY);
-        let stored = text.as_deref().and_then(|t| js_sys::JSON::parse(t).ok());
-        let stored = stored.map(|v| js_json::from_js(&v));
+        let stored = text.as_deref().and_then(js_json::parse_text);
         let (mut tab, _) = LiveProfile::load(stored.as_ref(), &config, now, &mut random);
         let ctx = PageContext::new(now, "https://shop.example/cats");
         tab.record_all(profile::page_ops(&ctx, &[("cats", 1.0)], &config), &config);
@@ -126,8 +125,7 @@ pub fn bench_profile() -> JsValue {
         let now = js_sys::Date::now();
         let read = |store: &mut FallbackStore<LocalStore>| {
             let text = store.get(PROFILE_KEY);
-            let value = text.as_deref().and_then(|t| js_sys::JSON::parse(t).ok());
-            value.map(|v| js_json::from_js(&v))
+            text.as_deref().and_then(js_json::parse_text)
         };
         let stored = read(&mut store);
         let (mut tab, _) = LiveProfile::load(stored.as_ref(), &config, now, &mut random);
@@ -147,8 +145,5 @@ pub fn bench_profile() -> JsValue {
 }
 
 fn stringify(value: &Value) -> String {
-    js_sys::JSON::stringify(&js_json::to_js(value))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    js_json::to_text(value)
 }

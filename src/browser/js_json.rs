@@ -1,15 +1,44 @@
-//! Converts between JavaScript values and the engine's [`Value`] without JSON text.
+//! Converts between JavaScript values and the engine's [`Value`] without JSON text, and between
+//! JSON text and [`Value`] without JavaScript objects.
 //!
-//! The browser has already parsed (or built) the value, so walking it here costs no parser and
-//! no float formatting in the wasm. Values that JSON cannot hold (functions, symbols, `undefined`,
-//! non-finite numbers) become `null`, as `JSON.stringify` would make them; nesting deeper than
-//! [`MAX_DEPTH`] is cut to `null`, so a cyclic object from page code cannot overflow the stack.
+//! Values from page code (config, rules, attributes) arrive already parsed or built, so walking
+//! them here costs no parser and no float formatting in the wasm. Values that JSON cannot hold
+//! (functions, symbols, `undefined`, non-finite numbers) become `null`, as `JSON.stringify` would
+//! make them; nesting deeper than [`MAX_DEPTH`] is cut to `null`, so a cyclic object from page
+//! code cannot overflow the stack.
+//!
+//! Text the shell stores (profile, consent, outbox) goes through [`parse_text`] and [`to_text`]
+//! instead: the same result as `JSON.parse` + [`from_js`] and `JSON.stringify` of [`to_js`], but
+//! the text crosses once rather than every member crossing several times (for a heavy profile
+//! that was most of a page's load + save). The browser's own `Number` and `String` still do the
+//! float work that `json_text` has no exact fast path for.
 
+use crate::value::json_text::{self, MAX_DEPTH};
 use crate::Value;
 use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-const MAX_DEPTH: usize = 64;
+#[wasm_bindgen]
+extern "C" {
+    /// `Number(text)`.
+    #[wasm_bindgen(js_name = Number)]
+    fn number_of(text: &str) -> f64;
+
+    /// `String(n)`.
+    #[wasm_bindgen(js_name = String)]
+    fn string_of(n: f64) -> String;
+}
+
+/// JSON text as `from_js(JSON.parse(text))` would give it; `None` where `JSON.parse` throws.
+pub fn parse_text(text: &str) -> Option<Value> {
+    json_text::parse(text, number_of)
+}
+
+/// The text `JSON.stringify(to_js(value))` would print.
+pub fn to_text(value: &Value) -> String {
+    json_text::write(value, string_of)
+}
 
 pub fn from_js(value: &JsValue) -> Value {
     convert_in(value, 0)

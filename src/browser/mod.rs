@@ -768,10 +768,7 @@ fn read_json<S: KeyValueStore>(store: &mut FallbackStore<S>, key: &str) -> Optio
 /// Stored text that is not JSON becomes a string value, which the decoders discard as corrupt
 /// (with their one warning).
 fn parse_json(text: &str) -> Value {
-    match js_sys::JSON::parse(text) {
-        Ok(value) => js_json::from_js(&value),
-        Err(_) => Value::String(text.to_owned()),
-    }
+    js_json::parse_text(text).unwrap_or_else(|| Value::String(text.to_owned()))
 }
 
 fn report_value(r: &crate::rules::RuleReport) -> Value {
@@ -783,9 +780,7 @@ fn report_value(r: &crate::rules::RuleReport) -> Value {
 }
 
 fn stringify(value: &Value) -> Option<String> {
-    js_sys::JSON::stringify(&js_json::to_js(value))
-        .ok()
-        .and_then(|s| s.as_string())
+    Some(js_json::to_text(value))
 }
 
 fn warn(message: &str) {
