@@ -1,0 +1,53 @@
+// Every JavaScript snippet in the docs runs: each ```js block of docs/*.md and README.md is
+// evaluated in the demo page once Tailor has started, and must throw nothing and make Tailor log
+// no error. (Rule examples are checked by tests/docs_examples.test.mjs through `tailor check`.)
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, root, startServer, watchConsole } from "./harness.mjs";
+
+const files = [
+  ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => join("docs", f)),
+  "README.md",
+];
+const snippets = files.flatMap((file) =>
+  [...readFileSync(join(root, file), "utf8").matchAll(/```js\n([\s\S]*?)```/g)].map((m, i) => ({
+    name: `${file} snippet ${i + 1}`,
+    code: m[1],
+  })),
+);
+
+let browser;
+let server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("docs snippets", () => {
+  test("the docs have JavaScript snippets to check", () => {
+    assert.ok(snippets.length >= 2, `found ${snippets.length}`);
+  });
+
+  for (const snippet of snippets) {
+    test(snippet.name, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const { messages, errors } = watchConsole(page);
+      await page.goto(server.url + "/");
+      await page.evaluate(() => window.tailor.ready());
+      await page.evaluate(() => window.tailor.consent({ personalization: true }));
+      await page.evaluate((code) => (0, eval)(code), snippet.code);
+      await page.waitForTimeout(100);
+      assert.deepEqual(errors.map(String), [], "no uncaught error");
+      const tailorErrors = messages.filter((m) => m.type === "error" && m.text.startsWith("Tailor:"));
+      assert.deepEqual(tailorErrors, [], "Tailor logged no error");
+      await context.close();
+    });
+  }
+});
