@@ -103,11 +103,21 @@ describe("profile", () => {
     }
     await a.evaluate(() => window.tailor.set("name", "Kai"));
     await b.evaluate(() => window.tailor.track("add_to_cart"));
-    const profile = await stored(a);
-    assert.equal(profile.views, 2);
-    assert.equal(profile.events.product_view[0], 10);
-    assert.equal(profile.events.add_to_cart[0], 1);
-    assert.equal(profile.name, "Kai");
+    // Chromium passes one tab's localStorage writes to the other asynchronously: wait until
+    // both tabs see the same converged profile, then check that nothing was lost or doubled.
+    const converged = () => {
+      const p = JSON.parse(localStorage.getItem("tailor.profile"));
+      return p && p.name === "Kai" && p.events.add_to_cart && p.events.product_view[0] >= 10;
+    };
+    await a.waitForFunction(converged, null, { timeout: 15000 });
+    await b.waitForFunction(converged, null, { timeout: 15000 });
+    for (const tab of [a, b]) {
+      const profile = await stored(tab);
+      assert.equal(profile.views, 2);
+      assert.equal(profile.events.product_view[0], 10);
+      assert.equal(profile.events.add_to_cart[0], 1);
+      assert.equal(profile.name, "Kai");
+    }
     // Tab b sees tab a's name through the storage event.
     await b.waitForFunction(() => window.tailor.profile().profile.name === "Kai");
     await context.close();
