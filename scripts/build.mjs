@@ -75,13 +75,17 @@ const scriptTag = ["tailor.js", "tailor_core_bg.wasm"];
 const sizes = {};
 for (const name of [...scriptTag, "tailor_debug.js", "tailor.d.ts"]) {
   const bytes = readFileSync(join(dist, name));
-  sizes[name] = {
-    raw: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
-    brotli: brotliCompressSync(bytes, {
-      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-    }).length,
-  };
+  const gzip = gzipSync(bytes, { level: 9 });
+  const brotli = brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  });
+  sizes[name] = { raw: bytes.length, gzip: gzip.length, brotli: brotli.length };
+  // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
+  // when the browser accepts them.
+  if (name !== "tailor.d.ts") {
+    writeFileSync(join(dist, name + ".gz"), gzip);
+    writeFileSync(join(dist, name + ".br"), brotli);
+  }
 }
 const total = { raw: 0, gzip: 0, brotli: 0 };
 for (const name of scriptTag) for (const k of Object.keys(total)) total[k] += sizes[name][k];

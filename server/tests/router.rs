@@ -165,6 +165,28 @@ async fn serves_the_site_and_the_sdk_with_the_wasm_type() {
 }
 
 #[tokio::test]
+async fn the_sdk_goes_out_precompressed_when_the_browser_accepts_it() {
+    let site = site("precompressed");
+    let wasm = site.dir.join("dist/tailor_core_bg.wasm");
+    std::fs::write(wasm.with_extension("wasm.gz"), b"gzip bytes").unwrap();
+    let request = |encoding: &str| {
+        Request::get("/dist/tailor_core_bg.wasm")
+            .header("accept-encoding", encoding)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let answer = send(&site.router, request("gzip, deflate")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("content-encoding"), Some("gzip"));
+    assert_eq!(answer.header("content-type"), Some("application/wasm"));
+    assert_eq!(answer.header("vary"), Some("accept-encoding"));
+    assert_eq!(answer.body, "gzip bytes");
+    let plain = send(&site.router, request("identity")).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.body.as_bytes(), b"\0asm\x01\0\0\0");
+}
+
+#[tokio::test]
 async fn ingest_stores_each_event_id_once() {
     let site = site("ingest");
     let answer = post(&site.router, three_events()).await;
