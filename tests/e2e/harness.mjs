@@ -54,7 +54,9 @@ export async function startServer({ site = join(root, "demo-site"), dist = join(
 /** A copy of dist/ with some files left out, to test a broken install. */
 export function distWithout(...names) {
   const dir = mkdtempSync(join(tmpdir(), "tailor-dist-"));
-  cpSync(join(root, "dist"), dir, { recursive: true, filter: (src) => !names.some((n) => src.endsWith(n)) });
+  // The precompressed copies (.br, .gz) go too: the server would send them in its place.
+  const gone = (src) => names.some((n) => [n, n + ".br", n + ".gz"].some((f) => src.endsWith(f)));
+  cpSync(join(root, "dist"), dir, { recursive: true, filter: (src) => !gone(src) });
   return dir;
 }
 
