@@ -181,7 +181,7 @@ describe("the story", () => {
   test("6. measure: exposures and conversions reach the server, holdout visitors count as control", async () => {
     const arms = { exposed: 0, holdout: 0 };
     // Visitor ids are random, so the 50% holdout is too: new visitors until both arms have one.
-    for (let i = 0; i < 14 && (arms.exposed === 0 || arms.holdout === 0 || i < 3); i++) {
+    for (let i = 0; i < 30 && (arms.exposed === 0 || arms.holdout === 0 || i < 3); i++) {
       const { context, page } = await visitor({ consent: STORE_AND_SYNC });
       await open(page, "/product.html");
       await page.click("#add-to-cart");
@@ -214,7 +214,7 @@ describe("the story", () => {
     assert.equal(rule.exposed.conversions, arms.exposed, JSON.stringify(rule));
     assert.equal(rule.holdout.conversions, arms.holdout, JSON.stringify(rule));
     assert.ok(rule.exposed.exposures >= arms.exposed);
-    assert.ok(rule.lift, "both arms have visitors, so lift is computed");
+    assert.ok(rule.lift, "both arms have visitors, so lift is computed: " + JSON.stringify(arms));
     // The HTML report the demo links to opens with the key in the URL.
     const html = await fetch(server.url + "/report?key=" + KEY);
     assert.equal(html.status, 200);
