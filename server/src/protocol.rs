@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tailor::profile::Stage;
 
 /// The one version this server speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -55,15 +56,27 @@ pub struct Consent {
     pub personalization: Option<bool>,
 }
 
-/// Journey stage, as the engine derives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    Awareness,
-    Interest,
-    Consideration,
-    Purchase,
-    Loyalty,
+/// Journey stage on the wire: the engine's own stages and names (`tailor::profile::Stage`), so
+/// the server accepts exactly what browsers derive, with no second list to keep in step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireStage(pub Stage);
+
+impl Serialize for WireStage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WireStage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Stage::parse(&text).map(WireStage).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown stage `{text}`, expected awareness, interest, consideration, purchase \
+                 or loyalty"
+            ))
+        })
+    }
 }
 
 /// The profile fields a server accepts. Everything is optional: the browser sends only what its
@@ -84,7 +97,7 @@ pub struct SyncedProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topics: Option<BTreeMap<String, f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stage: Option<Stage>,
+    pub stage: Option<WireStage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -456,7 +469,30 @@ mod tests {
         .unwrap();
         assert_eq!(b.events.len(), 3);
         assert_eq!(b.events[0].variant, Some(Variant::Holdout));
-        assert_eq!(b.profile.unwrap().stage, Some(Stage::Interest));
+        assert_eq!(b.profile.unwrap().stage, Some(WireStage(Stage::Interest)));
+    }
+
+    #[test]
+    fn every_engine_stage_is_accepted_and_nothing_else() {
+        for name in [
+            "awareness",
+            "interest",
+            "consideration",
+            "purchase",
+            "loyalty",
+        ] {
+            let body = batch(&[r#","profile":{"stage":""#, name, r#""}"#].concat());
+            let stage = parse(&body).unwrap().profile.unwrap().stage.unwrap();
+            assert_eq!(stage.0.as_str(), name);
+            assert_eq!(serde_json::to_value(stage).unwrap(), name);
+        }
+        for bad in ["Interest", "vip", ""] {
+            let body = batch(&[r#","profile":{"stage":""#, bad, r#""}"#].concat());
+            assert!(
+                matches!(parse(&body), Err(BatchError::Malformed(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
