@@ -31,13 +31,18 @@
 
   // ---- Anti-flicker: hide only the elements rules may change, never the page ----------------
 
+  // Rules travel as JSON text: the engine parses them itself, which costs one crossing into the
+  // wasm instead of one per value. The loader parses them only to pre-hide their selectors.
   function inlineRules() {
     var el = document.getElementById("tailor-rules");
-    if (!el) return null;
+    return el ? el.textContent : null;
+  }
+
+  function parseRules(text, where) {
     try {
-      return JSON.parse(el.textContent);
+      return JSON.parse(text);
     } catch (e) {
-      return { error: "the inline #tailor-rules block is not valid JSON (" + e.message + ")" };
+      throw new Error(where + " is not valid JSON (" + e.message + ")");
     }
   }
 
@@ -96,14 +101,20 @@
     if (!data.rules) return null;
     try {
       var cached = JSON.parse(localStorage.getItem(CACHE_KEY));
-      return cached && cached.src === data.rules ? cached.rules : null;
+      return cached && cached.src === data.rules && typeof cached.text === "string" ? cached.text : null;
     } catch (e) {
       return null; // storage blocked or garbage: fetch instead
     }
   }
 
   var rulesAtStart = inlineRules() || cachedRules();
-  var unhide = hide(selectorsOf(rulesAtStart));
+  var selectors = [];
+  try {
+    if (rulesAtStart) selectors = selectorsOf(JSON.parse(rulesAtStart));
+  } catch (e) {
+    /* not JSON: the engine is never started with these rules, and says why */
+  }
+  var unhide = hide(selectors);
   function reveal() {
     if (unhide) unhide();
     unhide = null;
@@ -142,22 +153,30 @@
   function fetchRules() {
     return fetch(data.rules, { credentials: "same-origin", cache: "no-cache" }).then(function (r) {
       if (!r.ok) throw new Error("could not load rules from " + data.rules + " (HTTP " + r.status + ")");
-      return r.json();
+      return r.text();
+    }).then(function (text) {
+      parseRules(text, "the rules file " + data.rules);
+      return text;
     });
   }
 
+  // The rules as JSON text: the page's #tailor-rules block (read again now: it may come after
+  // the script tag), the device's cached copy of the rules file, or the rules file.
   function loadRules() {
-    var inline = inlineRules() || rulesAtStart;
-    if (inline && inline.error) return Promise.reject(new Error(inline.error));
-    if (inline) return Promise.resolve(inline);
-    if (!data.rules) return Promise.resolve({ rules: [] });
+    var inline = inlineRules();
+    if (inline !== null) {
+      parseRules(inline, "the inline #tailor-rules block");
+      return Promise.resolve(inline);
+    }
+    if (rulesAtStart) return Promise.resolve(rulesAtStart);
+    if (!data.rules) return Promise.resolve('{"rules":[]}');
     return fetchRules();
   }
 
-  function cacheRules(rules) {
+  function cacheRules(text) {
     try {
       if (engine && engine.consentState().personalization) {
-        localStorage.setItem(CACHE_KEY, JSON.stringify({ src: data.rules, rules: rules }));
+        localStorage.setItem(CACHE_KEY, JSON.stringify({ src: data.rules, text: text }));
       }
     } catch (e) {
       /* storage full or blocked: no cache, fetch next time */
@@ -181,25 +200,78 @@
     return config;
   }
 
+  // The engine ships as a script, tailor_core.js, that carries the wasm bytes (base64). On the
+  // next page of a visit the browser serves a script from its in-memory cache, where a fetch()
+  // of a .wasm file goes through the HTTP cache every time: 10-35 ms per page, measured in
+  // Chromium. The build pins the core to this loader: a version in its URL (no mixed versions
+  // from caches) and, where the browser can check it, its hash (no tampered core).
+  var CORE = "@tailor-core-file@";
+  var CORE_INTEGRITY = "@tailor-core-integrity@";
+  function loadCore() {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = base + CORE;
+      el.async = true;
+      if (script) {
+        // Under a nonce-based Content-Security-Policy the core needs the loader's nonce.
+        if (script.nonce) el.nonce = script.nonce;
+        if (script.crossOrigin) el.crossOrigin = script.crossOrigin;
+      }
+      // An integrity check needs CORS for a script from another origin.
+      if (el.crossOrigin || new URL(el.src).origin === location.origin) el.integrity = CORE_INTEGRITY;
+      el.onload = function () {
+        el.remove();
+        var text = el.tailorWasm;
+        if (typeof text !== "string") reject(new Error(el.src + " is not Tailor's engine"));
+        else resolve(decodeBase64(text));
+      };
+      el.onerror = function () {
+        el.remove();
+        reject(new Error(
+          "could not load " + el.src + " (missing, blocked by the page's Content-Security-Policy, " +
+          "or not the file this loader was built with)"
+        ));
+      };
+      (document.head || document.documentElement).appendChild(el);
+    });
+  }
+
+  function decodeBase64(text) {
+    if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  // Compiles on this thread: the module is small enough, and a synchronous compile saves the
+  // task hops of an asynchronous one. Browsers that refuse it (RangeError) compile in the
+  // background instead.
+  function instantiate(core, bytes) {
+    var module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      return WebAssembly.compile(bytes).then(function (m) {
+        core.initSync({ module: m });
+      });
+    }
+    core.initSync({ module: module });
+  }
+
   var engine = null;
-  var wasmUrl = base + "tailor_core_bg.wasm";
   var started = Promise.resolve()
     .then(function () {
       if (typeof WebAssembly !== "object") throw new Error("no WebAssembly");
-      var wasm = fetch(wasmUrl).then(function (response) {
-        if (!response.ok) {
-          throw new Error("could not load " + wasmUrl + " (HTTP " + response.status + ")");
-        }
-        return response;
-      });
       var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
       // tailorCore is wasm-bindgen's glue, inlined here by the build.
-      return Promise.all([tailorCore(base), wasm, rules]);
+      return Promise.all([tailorCore(base), loadCore(), rules]);
     })
     .then(function (parts) {
       var core = parts[0];
       mark("fetched");
-      return core.default({ module_or_path: parts[1] }).then(function () {
+      return Promise.resolve(instantiate(core, parts[1])).then(function () {
         mark("instantiated");
         engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
         mark("constructed");

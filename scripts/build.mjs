@@ -1,10 +1,12 @@
 // Builds the script-tag SDK into dist/: the Rust engine for wasm32, wasm-bindgen (--target web),
-// wasm-opt, the loader and the TypeScript types; then prints the size report (raw, gzip -9,
+// wasm-opt, the engine script (tailor_core.js, the wasm as base64), the loader and the TypeScript
+// types; then prints the size report (raw, gzip -9,
 // brotli) and writes it to dist/size.json for the benches and the budget test.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { minify } from "terser";
 
@@ -16,7 +18,7 @@ const budgetGzip = 40 * 1024; // issue 2: script-tag total (JS + wasm), gzip
 // Turns the ES module glue into the body of a function returning its exports. The glue's shape
 // is wasm-bindgen's (exports at the top level, import.meta.url for the wasm's default URL); a
 // change of shape fails the build here rather than in a visitor's browser.
-function bundleLoader(loader, glue) {
+function bundleLoader(loader, glue, core) {
   const body = glue
     .replace(/^export (class|function) /gm, "$1 ")
     .replace(/^export \{ initSync, __wbg_init as default \};\s*$/m, "")
@@ -24,10 +26,28 @@ function bundleLoader(loader, glue) {
   if (/^\s*(export|import)\b/m.test(body) || /import\.meta/.test(body)) {
     throw new Error("wasm-bindgen glue has a shape the bundler does not know; see bundleLoader");
   }
-  const marker = "/* @tailor-core@ */";
-  if (!loader.includes(marker)) throw new Error("js/tailor.js lacks the " + marker + " marker");
-  const core = "function tailorCore(base) {\n" + body + "\nreturn { default: __wbg_init, Tailor: Tailor };\n}";
-  return loader.replace(marker, core);
+  const fill = (text, marker, value) => {
+    if (!text.includes(marker)) throw new Error("js/tailor.js lacks the " + marker + " marker");
+    return text.replace(marker, () => value);
+  };
+  const glueFn = "function tailorCore(base) {\n" + body + "\nreturn { initSync: initSync, Tailor: Tailor };\n}";
+  let out = fill(loader, "/* @tailor-core@ */", glueFn);
+  out = fill(out, "@tailor-core-file@", core.file);
+  return fill(out, "@tailor-core-integrity@", core.integrity);
+}
+
+// The engine script: the optimized wasm as base64, handed to the loader on its script element.
+// A script, not a .wasm fetch, because browsers keep scripts in their in-memory cache across a
+// visit's pages (see loadCore in js/tailor.js).
+function coreScript(wasm) {
+  const text = "/*! Tailor engine (MIT): WebAssembly, started by tailor.js */\n" +
+    "(document.currentScript||{}).tailorWasm=\"" + wasm.toString("base64") + "\";\n";
+  const digest = (alg) => createHash(alg).update(text).digest();
+  return {
+    text,
+    file: "tailor_core.js?v=" + digest("sha256").toString("hex").slice(0, 16),
+    integrity: "sha384-" + digest("sha384").toString("base64"),
+  };
 }
 
 function run(cmd, args, env = {}) {
@@ -52,13 +72,16 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
   join(pkg, "tailor_core_bg.wasm"), "-Oz", "--strip-debug", "--strip-producers",
   "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
   "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
-  "-o", join(dist, "tailor_core_bg.wasm"),
+  "-o", join(pkg, "tailor_core_opt.wasm"),
 ]);
+const core = coreScript(readFileSync(join(pkg, "tailor_core_opt.wasm")));
+writeFileSync(join(dist, "tailor_core.js"), core.text);
 // One classic script: the loader with wasm-bindgen's `--target web` glue inlined as a function,
 // so starting the engine costs no module import (a request and a task hop on every page).
 const bundled = bundleLoader(
   readFileSync(join(root, "js", "tailor.js"), "utf8"),
   readFileSync(join(pkg, "tailor_core.js"), "utf8"),
+  core,
 );
 // Minified (terser: local names only, never properties, which the wasm imports are keyed by);
 // the licence comment stays.
@@ -70,16 +93,19 @@ copyFileSync(join(root, "js", "tailor.d.ts"), join(dist, "tailor.d.ts"));
 copyFileSync(join(root, "js", "tailor_debug.js"), join(dist, "tailor_debug.js"));
 copyFileSync(join(root, "schema", "rules.schema.json"), join(dist, "rules.schema.json"));
 
-// Size report. The script tag loads tailor.js, which fetches the wasm.
-const scriptTag = ["tailor.js", "tailor_core_bg.wasm"];
-const sizes = {};
-for (const name of [...scriptTag, "tailor_debug.js", "tailor.d.ts"]) {
-  const bytes = readFileSync(join(dist, name));
+// Size report. The script tag loads tailor.js, which loads tailor_core.js.
+const scriptTag = ["tailor.js", "tailor_core.js"];
+function sizeOf(bytes) {
   const gzip = gzipSync(bytes, { level: 9 });
   const brotli = brotliCompressSync(bytes, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
   });
-  sizes[name] = { raw: bytes.length, gzip: gzip.length, brotli: brotli.length };
+  return { raw: bytes.length, gzip, brotli };
+}
+const sizes = {};
+for (const name of [...scriptTag, "tailor_debug.js", "tailor.d.ts"]) {
+  const { raw, gzip, brotli } = sizeOf(readFileSync(join(dist, name)));
+  sizes[name] = { raw, gzip: gzip.length, brotli: brotli.length };
   // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
   // when the browser accepts them.
   if (name !== "tailor.d.ts") {
@@ -87,9 +113,12 @@ for (const name of [...scriptTag, "tailor_debug.js", "tailor.d.ts"]) {
     writeFileSync(join(dist, name + ".br"), brotli);
   }
 }
+// The wasm alone, for comparison with the base64 that carries it.
+const wasm = sizeOf(readFileSync(join(pkg, "tailor_core_opt.wasm")));
+const engineWasm = { raw: wasm.raw, gzip: wasm.gzip.length, brotli: wasm.brotli.length };
 const total = { raw: 0, gzip: 0, brotli: 0 };
 for (const name of scriptTag) for (const k of Object.keys(total)) total[k] += sizes[name][k];
-const report = { files: sizes, scriptTag: total, budgetGzip };
+const report = { files: sizes, engineWasm, scriptTag: total, budgetGzip };
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 
 const kb = (n) => (n / 1024).toFixed(1).padStart(7) + " KB";
@@ -98,6 +127,7 @@ console.log("file".padEnd(22) + "raw".padStart(10) + "gzip -9".padStart(10) + "b
 for (const [name, s] of Object.entries(sizes)) {
   console.log(name.padEnd(22) + kb(s.raw) + kb(s.gzip) + kb(s.brotli));
 }
+console.log("(its wasm alone)".padEnd(22) + kb(engineWasm.raw) + kb(engineWasm.gzip) + kb(engineWasm.brotli));
 console.log("script-tag total".padEnd(22) + kb(total.raw) + kb(total.gzip) + kb(total.brotli));
 const verdict = total.gzip <= budgetGzip ? "within" : "OVER";
 console.log(`size.script_tag_gzip_bytes: ${total.gzip} (${verdict} the ${budgetGzip / 1024} KB budget)\n`);

@@ -131,14 +131,19 @@ impl Tailor {
         tailor
     }
 
-    /// Counts this page view, decides with `rules` (as `JSON.parse` returns them) and, unless
-    /// `apply` is false (the loader already gave up waiting), changes the page. It does not
-    /// write storage: the loader calls `flush` in the next task, so the first paint waits for
-    /// nothing but the decision.
+    /// Counts this page view, decides with `rules` (JSON text, or the value `JSON.parse`
+    /// returns) and, unless `apply` is false (the loader already gave up waiting), changes the
+    /// page. It does not write storage: the loader calls `flush` in the next task, so the first
+    /// paint waits for nothing but the decision.
     /// Returns `{ visits, pageViews, persisted, matched: string[], holdout: string[], applied }`.
     pub fn start(&mut self, rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
-        let (rules, warnings) = RuleSet::parse(&js_json::from_js(&rules))
-            .map_err(|e| JsError::new(&["Tailor: invalid rules: ", &e.to_string()].concat()))?;
+        let invalid = |why: &str| JsError::new(&["Tailor: invalid rules: ", why].concat());
+        // Text crosses into the wasm once; a JavaScript object crosses value by value.
+        let rules = match rules.as_string() {
+            Some(text) => js_json::parse_text(&text).ok_or_else(|| invalid("not valid JSON"))?,
+            None => js_json::from_js(&rules),
+        };
+        let (rules, warnings) = RuleSet::parse(&rules).map_err(|e| invalid(&e.to_string()))?;
         for w in &warnings {
             warn(&["Tailor: ", &w.to_string()].concat());
         }

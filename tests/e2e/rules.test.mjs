@@ -26,7 +26,7 @@ describe("rules", () => {
     await ready(page);
     assert.equal(await greeting(page), "Hello, cat people!");
     const cached = await page.evaluate(() => JSON.parse(localStorage.getItem("tailor.rules")));
-    assert.equal(cached.rules.version, "2026-11-23");
+    assert.equal(JSON.parse(cached.text).version, "2026-11-23");
 
     // The rules file is now unreachable; the cached copy decides, and pre-hides its selector.
     await context.route("**/rules.json", (route) => route.abort("connectionrefused"));

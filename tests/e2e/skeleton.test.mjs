@@ -1,8 +1,9 @@
 // The walking skeleton, end to end: real server, real Chromium, as a visitor meets it.
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { distWithout, frameRecorder, launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
+import { distWithout, frameRecorder, launchBrowser, pagesDir, root, startServer, watchConsole } from "./harness.mjs";
 
 const ORIGINAL = "Welcome to Pawsome Pets!";
 const PERSONALIZED = "Welcome back! Your pets missed you.";
@@ -116,27 +117,39 @@ describe("demo site", () => {
 });
 
 describe("bad starts show the original content and say why", () => {
-  test("the wasm file is missing", async () => {
-    const dist = distWithout("tailor_core_bg.wasm");
-    const server = await startServer({ dist });
-    try {
-      const page = await browser.newPage();
-      const { messages } = watchConsole(page);
-      await page.goto(server.url + "/");
-      await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
-      assert.equal(await greetingOf(page), ORIGINAL);
-      await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
-      const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
-      assert.ok(error, "a Tailor console error: " + JSON.stringify(messages));
-      assert.match(error.text, /could not load .*tailor_core_bg\.wasm \(HTTP 404\)/);
-      // Revealed by the failure itself, not by waiting for the timeout.
-      assert.ok(!messages.some((m) => m.text.includes("not ready after")));
-      await page.close();
-    } finally {
-      await server.stop();
-      rmSync(dist, { recursive: true, force: true });
-    }
-  });
+  // The engine file missing, and an engine file that is not the one this loader was built with
+  // (a half-finished deploy, a tampered copy): the loader pins the engine by version and hash.
+  for (const [name, breakDist] of [
+    ["the engine file is missing", () => distWithout("tailor_core.js")],
+    ["the engine file is not the one the loader was built with", () => {
+      const dir = distWithout("tailor_core.js");
+      const core = readFileSync(join(root, "dist", "tailor_core.js"), "utf8");
+      writeFileSync(join(dir, "tailor_core.js"), core + "/* changed after the build */\n");
+      return dir;
+    }],
+  ]) {
+    test(name, async () => {
+      const dist = breakDist();
+      const server = await startServer({ dist });
+      try {
+        const page = await browser.newPage();
+        const { messages } = watchConsole(page);
+        await page.goto(server.url + "/");
+        await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
+        assert.equal(await greetingOf(page), ORIGINAL);
+        await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
+        const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
+        assert.ok(error, "a Tailor console error: " + JSON.stringify(messages));
+        assert.match(error.text, /could not load .*\/tailor_core\.js\?v=[0-9a-f]{16} \(missing, blocked/);
+        // Revealed by the failure itself, not by waiting for the timeout.
+        assert.ok(!messages.some((m) => m.text.includes("not ready after")));
+        await page.close();
+      } finally {
+        await server.stop();
+        rmSync(dist, { recursive: true, force: true });
+      }
+    });
+  }
 
   describe("Content-Security-Policy", () => {
     let server;
@@ -161,15 +174,20 @@ describe("bad starts show the original content and say why", () => {
       await page.close();
     });
 
-    test("with 'wasm-unsafe-eval' (and no inline styles allowed) Tailor works", async () => {
-      const page = await browser.newPage();
-      const { messages, errors } = watchConsole(page);
-      await page.goto(server.url + "/csp-wasm.html");
-      await tailorReady(page);
-      assert.equal(await greetingOf(page), "Personalized");
-      assert.deepEqual(errors, []);
-      assert.ok(!messages.some((m) => m.type === "error"), JSON.stringify(messages));
-      await page.close();
-    });
+    for (const [name, path] of [
+      ["with 'wasm-unsafe-eval' (and no inline styles allowed) Tailor works", "/csp-wasm.html"],
+      ["under a nonce-based policy the engine script gets the loader's nonce", "/csp-nonce.html"],
+    ]) {
+      test(name, async () => {
+        const page = await browser.newPage();
+        const { messages, errors } = watchConsole(page);
+        await page.goto(server.url + path);
+        await tailorReady(page);
+        assert.equal(await greetingOf(page), "Personalized");
+        assert.deepEqual(errors, []);
+        assert.ok(!messages.some((m) => m.type === "error"), JSON.stringify(messages));
+        await page.close();
+      });
+    }
   });
 });
