@@ -59,6 +59,8 @@ pub struct Tailor {
     outbox: Outbox,
     /// Visitor ids whose server copy must be erased (sync withdrawn, or `forget`).
     erase_queue: Vec<String>,
+    /// This page view assumed the time zone the profile had; `flush` checks it.
+    zone_unchecked: bool,
 }
 
 /// Storage keys of the shell's own records.
@@ -112,6 +114,7 @@ impl Tailor {
             last_text,
             outbox: Outbox::default(),
             erase_queue: Vec::new(),
+            zone_unchecked: false,
         };
         if tailor.sync_on() {
             if let Some(stored) = read_json(&mut tailor.store, OUTBOX_KEY) {
@@ -154,7 +157,9 @@ impl Tailor {
     /// A single-page-app navigation (pushState, replaceState, popstate): a new page view for the
     /// new URL, decided again; what the old view changed is reverted first.
     pub fn navigate(&mut self) -> JsValue {
+        let zone = self.ctx.time_zone.take();
         self.ctx = page::context(js_sys::Date::now());
+        self.ctx.time_zone = zone;
         let report = self.page_view(true);
         self.save();
         js_json::to_js(&report)
@@ -416,8 +421,10 @@ impl Tailor {
         }
     }
 
-    /// Writes pending changes now (the loader calls it on `pagehide`).
+    /// Writes pending changes now. The loader calls it in the task after the first decision
+    /// and on `pagehide`.
     pub fn flush(&mut self) {
+        self.check_time_zone();
         self.save();
     }
 
@@ -499,6 +506,7 @@ impl Tailor {
     /// Records a page view at `self.ctx`, decides, applies (unless `apply` is false) and records
     /// one exposure per decision. Returns the report for the loader.
     fn page_view(&mut self, apply: bool) -> Value {
+        self.page_time_zone();
         let topics = page::head_topics(&self.ctx, &self.config);
         let weighted: Vec<(&str, f64)> = topics.iter().map(|t| (t.as_str(), 1.0)).collect();
         let ops = profile::page_ops(&self.ctx, &weighted, &self.config.profile);
@@ -508,6 +516,41 @@ impl Tailor {
         self.converted.clear();
         self.applying = apply;
         self.decide_and_show(&[])
+    }
+
+    /// The time zone for this page view: the one the profile already has (checked after the
+    /// decision, by `flush`), or the browser's when the profile has none.
+    fn page_time_zone(&mut self) {
+        if self.ctx.time_zone.is_some() {
+            return;
+        }
+        let geo = self.live.profile().geo.as_ref();
+        let stored = geo.and_then(|g| g.time_zone.clone());
+        self.zone_unchecked = stored.is_some();
+        self.ctx.time_zone = stored.or_else(page::time_zone);
+    }
+
+    /// When the browser's time zone is not the one this page view assumed (the visitor
+    /// travelled), records where the visitor is now; the next page view decides with it.
+    fn check_time_zone(&mut self) {
+        if !std::mem::take(&mut self.zone_unchecked) {
+            return;
+        }
+        let zone = page::time_zone();
+        if zone.is_none() || zone == self.ctx.time_zone {
+            return;
+        }
+        self.ctx.time_zone = zone;
+        let ctx = &self.ctx;
+        let place = crate::geo::resolve(
+            ctx.geo_hint.as_deref(),
+            self.config.profile.geo.as_deref(),
+            ctx.time_zone.as_deref(),
+        );
+        if let Some(geo) = place {
+            let at = js_sys::Date::now();
+            self.live.record(Op::Geo { at, geo }, &self.config.profile);
+        }
     }
 
     /// The visitor's own answers (the form, `tailor.set`) change what they should see now, not

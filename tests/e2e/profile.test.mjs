@@ -140,3 +140,33 @@ describe("profile", () => {
     await context.close();
   });
 });
+
+// The time zone is read from the browser only when the profile has none: the first use of Intl
+// in a tab costs tens of milliseconds, so a returning visitor is decided with the stored place
+// and the zone is checked after the decision. A visitor who travelled gets the new place from
+// their next page on.
+describe("time zone", () => {
+  test("a new visitor is placed at once; a travelling one from the next page on", async () => {
+    const tokyo = await browser.newContext({ timezoneId: "Asia/Tokyo" });
+    let page = await tokyo.newPage();
+    await page.goto(pages.url + "/travel.html");
+    await ready(page);
+    assert.equal(await page.locator("#place").textContent(), "Japan");
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile") || "{}").geo);
+    const visitor = await tokyo.storageState();
+    await tokyo.close();
+
+    const sydney = await browser.newContext({ timezoneId: "Australia/Sydney", storageState: visitor });
+    page = await sydney.newPage();
+    const { errors } = watchConsole(page);
+    await page.goto(pages.url + "/travel.html");
+    await ready(page);
+    assert.equal(await page.locator("#place").textContent(), "Japan", "decided with the stored place");
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile")).geo.tz === "Australia/Sydney");
+    await page.reload();
+    await ready(page);
+    assert.equal(await page.locator("#place").textContent(), "Australia");
+    assert.deepEqual(errors, []);
+    await sydney.close();
+  });
+});
