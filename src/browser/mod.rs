@@ -518,16 +518,21 @@ impl Tailor {
         self.decide_and_show(&[])
     }
 
-    /// The time zone for this page view: the one the profile already has (checked after the
-    /// decision, by `flush`), or the browser's when the profile has none.
+    /// The time zone for this page view. A visitor seen before is decided with the zone their
+    /// profile has, or none when it has none (a zone that places nobody, such as `UTC`), and
+    /// `flush` checks it after the decision; only a new visitor's first page reads it first.
     fn page_time_zone(&mut self) {
         if self.ctx.time_zone.is_some() {
             return;
         }
-        let geo = self.live.profile().geo.as_ref();
-        let stored = geo.and_then(|g| g.time_zone.clone());
-        self.zone_unchecked = stored.is_some();
-        self.ctx.time_zone = stored.or_else(page::time_zone);
+        let profile = self.live.profile();
+        let stored = profile.geo.as_ref().and_then(|g| g.time_zone.clone());
+        if stored.is_some() || profile.page_views > 0 {
+            self.zone_unchecked = true;
+            self.ctx.time_zone = stored;
+        } else {
+            self.ctx.time_zone = page::time_zone();
+        }
     }
 
     /// When the browser's time zone is not the one this page view assumed (the visitor

@@ -169,4 +169,32 @@ describe("time zone", () => {
     assert.deepEqual(errors, []);
     await sydney.close();
   });
+
+  for (const timezoneId of ["Asia/Tokyo", "UTC"]) {
+    test(`a returning visitor in ${timezoneId} is decided before Intl is asked`, async () => {
+      const context = await browser.newContext({ timezoneId });
+      await context.addInitScript(() => {
+        const Original = Intl.DateTimeFormat;
+        window.__intlCalls = [];
+        Intl.DateTimeFormat = function (...args) {
+          window.__intlCalls.push(performance.now());
+          return new Original(...args);
+        };
+      });
+      const page = await context.newPage();
+      await page.goto(pages.url + "/travel.html");
+      await ready(page);
+      assert.ok((await page.evaluate(() => window.__intlCalls.length)) > 0, "a new visitor is placed at once");
+      await page.waitForFunction(() => localStorage.getItem("tailor.profile"));
+      await page.reload();
+      await ready(page);
+      await page.waitForFunction(() => window.__intlCalls.length > 0); // checked after the decision
+      const { calls, decided } = await page.evaluate(() => ({
+        calls: window.__intlCalls,
+        decided: performance.getEntriesByName("tailor:decided")[0].startTime,
+      }));
+      assert.ok(calls.every((at) => at > decided), JSON.stringify({ calls, decided }));
+      await context.close();
+    });
+  }
 });
