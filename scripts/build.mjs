@@ -11,7 +11,10 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { minify } from "terser";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dist = join(root, "dist");
+// TAILOR_NAMES=1 keeps the wasm's function names, for reading a start-up profile
+// (tests/bench/startup_profile.mjs), and builds into target/dist-names instead of dist/.
+const keepNames = process.env.TAILOR_NAMES === "1";
+const dist = keepNames ? join(root, "target", "dist-names") : join(root, "dist");
 const pkg = join(root, "target", "pkg");
 const budgetGzip = 40 * 1024; // issue 2: script-tag total (JS + wasm), gzip
 
@@ -59,7 +62,7 @@ rmSync(pkg, { recursive: true, force: true });
 run("wasm-bindgen", [
   join(root, "target/wasm32-unknown-unknown/release/tailor.wasm"),
   "--target", "web", "--out-dir", pkg, "--out-name", "tailor_core",
-  "--remove-name-section", "--remove-producers-section",
+  ...(keepNames ? [] : ["--remove-name-section", "--remove-producers-section"]),
 ]);
 
 rmSync(dist, { recursive: true, force: true });
@@ -69,7 +72,7 @@ mkdirSync(dist, { recursive: true });
 // The features enabled are those rustc enables by default for wasm32; every browser Tailor
 // supports has them.
 run(join(root, "node_modules", ".bin", "wasm-opt"), [
-  join(pkg, "tailor_core_bg.wasm"), "-Oz", "--strip-debug", "--strip-producers",
+  join(pkg, "tailor_core_bg.wasm"), "-Oz", ...(keepNames ? ["-g"] : ["--strip-debug", "--strip-producers"]),
   "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
   "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
   "-o", join(pkg, "tailor_core_opt.wasm"),

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 // Benchmarks run against the release server.
 process.env.TAILOR_BIN ||= fileURLToPath(new URL("../../target/release/tailor", import.meta.url));
 const { launchBrowser, root, startServer } = await import("../e2e/harness.mjs");
+const { CHANGES, benchPage } = await import("./pages.mjs");
 
 const benchTarget = join(root, "target", "bench");
 const benchPkg = join(benchTarget, "pkg");
@@ -84,46 +85,6 @@ async function engineFigures(browser) {
 
 // ---- Flicker and time-to-personalized against a hand-written inline script ------------------
 
-const BODY = `
-  <header><a href="/">Pawsome Pets</a></header>
-  <section class="hero"><img id="hero" src="/dog.svg" alt="A dog" width="320" height="160"></section>
-  <h1 id="greeting">Welcome to Pawsome Pets!</h1>
-  <p><a id="cta" href="/shop">Shop now</a></p>
-  <p id="banner">Free shipping this week</p>
-  ${Array.from({ length: 40 }, (_, i) => `<p id="x${i}">Product ${i}: food, toys and care.</p>`).join("\n  ")}`;
-
-const CHANGES = [
-  { id: "hero", selector: "#hero", action: { attributes: { src: "/cat.svg", alt: "A cat" } },
-    shown: "el.getAttribute('src') === '/cat.svg'", original: "el.getAttribute('src') === '/dog.svg'" },
-  { id: "greeting", selector: "#greeting", action: { text: "Welcome back, {{name}}!" },
-    shown: "el.textContent === 'Welcome back, Hana!'", original: "el.textContent === 'Welcome to Pawsome Pets!'" },
-  { id: "cta", selector: "#cta", action: { text: "Shop cat food" },
-    shown: "el.textContent === 'Shop cat food'", original: "el.textContent === 'Shop now'" },
-  { id: "banner", selector: "#banner", action: { text: "Winter sale in Hokkaido" },
-    shown: "el.textContent === 'Winter sale in Hokkaido'", original: "el.textContent === 'Free shipping this week'" },
-];
-
-function fiftyRules() {
-  const matching = CHANGES.map((c) => ({
-    id: c.id, slot: c.id, priority: 5, condition: { pet: "cat", pageViews: { $gte: 2 } },
-    actions: [{ selector: c.selector, ...c.action }],
-  }));
-  const others = Array.from({ length: 46 }, (_, i) => ({
-    id: "other-" + i, slot: CHANGES[i % 4].id, priority: i % 3,
-    condition: { $and: [{ pet: ["dog", "bird"][i % 2] }, { ["topics.topic-" + i]: { $gt: 1 } }] },
-    actions: [{ selector: CHANGES[i % 4].selector, text: "Other " + i }],
-  }));
-  return { rules: [...matching, ...others] };
-}
-
-const INLINE_BASELINE = `<script>
-  document.getElementById("hero").setAttribute("src", "/cat.svg");
-  document.getElementById("hero").setAttribute("alt", "A cat");
-  document.getElementById("greeting").textContent = "Welcome back, Hana!";
-  document.getElementById("cta").textContent = "Shop cat food";
-  document.getElementById("banner").textContent = "Winter sale in Hokkaido";
-</script>`;
-
 // Records, from navigation start: every frame where any target shows its original content
 // visibly, and when all four show their personalized content.
 const RECORDER = `(() => {
@@ -147,14 +108,7 @@ const RECORDER = `(() => {
 
 async function flickerFigures(browser) {
   const site = mkdtempSync(join(tmpdir(), "tailor-flicker-"));
-  const svg = (label) => `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160"><text x="20" y="90">${label}</text></svg>`;
-  writeFileSync(join(site, "dog.svg"), svg("dog"));
-  writeFileSync(join(site, "cat.svg"), svg("cat"));
-  writeFileSync(join(site, "tailor.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
-<script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
-<script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
-  writeFileSync(join(site, "inline.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Inline</title></head>
-<body>${BODY}${INLINE_BASELINE}</body></html>`);
+  benchPage(site);
   const server = await startServer({ site });
   try {
     const context = await browser.newContext();
@@ -190,6 +144,31 @@ async function flickerFigures(browser) {
     print("dom.applied.ratio_to_inline", (median(tailor) / median(inline)).toFixed(2) + " (budget 1.5)");
     for (const [name, list] of Object.entries(marks)) {
       if (list.length) print("dom.startup." + name.slice(7) + "_median_ms", median(list).toFixed(1));
+    }
+
+    // The first page in a new tab: a new renderer process, so nothing is warm (no in-memory
+    // cache, no compiled code, no locale data). Both pages are loaded the same way.
+    const fresh = { tailor: [], inline: [] };
+    const freshMarks = Object.fromEntries(Object.keys(marks).map((name) => [name, []]));
+    for (let i = 0; i < 10; i++) {
+      for (const kind of ["tailor", "inline"]) {
+        const tab = await context.newPage();
+        await tab.goto(server.url + "/" + kind + ".html", { waitUntil: "load" });
+        await tab.waitForFunction(() => window.__bench.frames >= 10);
+        const rec = await tab.evaluate(() => window.__bench);
+        if (rec.appliedAt !== null) fresh[kind].push(rec.appliedAt);
+        if (kind === "tailor") {
+          const seen = await tab.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
+          for (const [name, at] of seen) if (freshMarks[name]) freshMarks[name].push(at);
+        }
+        await tab.close();
+      }
+    }
+    print("dom.new_tab.tailor_median_ms", median(fresh.tailor).toFixed(1));
+    print("dom.new_tab.inline_median_ms", median(fresh.inline).toFixed(1));
+    print("dom.new_tab.ratio_to_inline", (median(fresh.tailor) / median(fresh.inline)).toFixed(2));
+    for (const [name, list] of Object.entries(freshMarks)) {
+      if (list.length) print("dom.new_tab." + name.slice(7) + "_median_ms", median(list).toFixed(1));
     }
     await context.close();
   } finally {
