@@ -18,6 +18,7 @@ use super::js::{to_js_string, to_lower, truthy, Primitive};
 use super::version::{padded_version, version_text};
 use super::ConditionError;
 use crate::pattern::Pattern;
+use crate::rules::text::push_u64;
 use crate::Value;
 
 /// Conditions nest at most this deep; deeper ones are invalid, so that neither parsing nor
@@ -62,7 +63,7 @@ impl<'a> Parser<'a> {
             }
             match segment {
                 Segment::Key(k) => path.push_str(k),
-                Segment::Index(n) => path.push_str(&n.to_string()),
+                Segment::Index(n) => push_u64(&mut path, *n as u64),
             }
         }
         self.problems.push(ConditionError {

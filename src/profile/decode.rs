@@ -55,21 +55,22 @@ pub(crate) fn decode(v: &Value, cfg: &ProfileConfig) -> Result<Profile> {
     if let Some(t) = v.get("erasedAt") {
         p.erased_at = t.as_f64().filter(|t| t.is_finite()).ok_or(BAD)?;
     }
-    if let Some(list) = v.get("erasePending") {
-        let list = list.as_array().ok_or(BAD)?;
-        for id in list.iter().rev().take(MAX_ERASE_PENDING).rev() {
-            p.erase_pending
-                .push(id.as_str().filter(|id| valid_id(id)).ok_or(BAD)?.to_owned());
-        }
-    }
-    if let Some(list) = v.get("applied") {
-        let list = list.as_array().ok_or(BAD)?;
-        for id in list.iter().rev().take(super::MAX_APPLIED).rev() {
-            p.applied
-                .push(id.as_str().filter(|id| valid_id(id)).ok_or(BAD)?.to_owned());
-        }
-    }
+    p.erase_pending = recent_ids(v, "erasePending", MAX_ERASE_PENDING).ok_or(BAD)?;
+    p.applied = recent_ids(v, "applied", super::MAX_APPLIED).ok_or(BAD)?;
     Ok(p)
+}
+
+/// The last `max` ids of the list at `key` (none when absent); `None` when any is not an id.
+fn recent_ids(v: &Value, key: &str, max: usize) -> Option<Vec<String>> {
+    let Some(list) = v.get(key) else {
+        return Some(Vec::new());
+    };
+    let list = list.as_array()?;
+    let mut ids = Vec::new();
+    for id in &list[list.len().saturating_sub(max)..] {
+        ids.push(id.as_str().filter(|id| valid_id(id))?.to_owned());
+    }
+    Some(ids)
 }
 
 pub(crate) fn valid_id(id: &str) -> bool {

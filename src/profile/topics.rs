@@ -121,25 +121,41 @@ impl Topics {
 }
 
 /// Keeps the `max` items with the highest `key`, highest first; equal keys keep their order. The
-/// same result as a stable sort and a truncate, but by insertion into the kept list: the lists
-/// are short (bounded by the profile config), and core's stable sort would cost the wasm about
-/// 2 KB per item type.
+/// same result as a stable sort and a truncate, without core's stable sort (about 2 KB of wasm per
+/// item type): the lists are short (bounded by the profile config), so the ranking is an
+/// insertion into the kept list, done once on the keys alone (not per item type), and the items
+/// are then moved into place by swaps.
 pub(crate) fn keep_highest<T>(items: &mut Vec<T>, max: usize, key: fn(&T) -> f64) {
-    let mut kept: Vec<T> = Vec::with_capacity(items.len().min(max));
-    for item in items.drain(..) {
-        let k = key(&item);
+    let keys: Vec<f64> = items.iter().map(key).collect();
+    let order = ranking(&keys, max);
+    // Gather in place: position j receives the item first at order[j]. An item already moved
+    // away from an earlier position is followed to where it went.
+    for (j, &first) in order.iter().enumerate() {
+        let mut at = first;
+        while at < j {
+            at = order[at];
+        }
+        items.swap(j, at);
+    }
+    items.truncate(order.len());
+}
+
+/// The indices of the `max` highest keys, highest first, equal keys in index order.
+fn ranking(keys: &[f64], max: usize) -> Vec<usize> {
+    let mut kept: Vec<usize> = Vec::with_capacity(keys.len().min(max));
+    for (i, k) in keys.iter().enumerate() {
         let at = kept
             .iter()
-            .position(|x| key(x).total_cmp(&k).is_lt())
+            .position(|&x| keys[x].total_cmp(k).is_lt())
             .unwrap_or(kept.len());
         if at < max {
             if kept.len() == max {
                 kept.pop();
             }
-            kept.insert(at, item);
+            kept.insert(at, i);
         }
     }
-    *items = kept;
+    kept
 }
 
 /// Rounds to two decimals: enough for conditions, and it keeps the stored text short.

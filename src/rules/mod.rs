@@ -50,7 +50,7 @@ mod lint;
 mod parse;
 mod scope;
 mod template;
-mod text;
+pub(crate) mod text;
 mod url;
 
 pub use action::{Action, Change, Edit, Resolved};
