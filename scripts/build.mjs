@@ -22,7 +22,14 @@ const budgetGzip = 40 * 1024; // issue 2: script-tag total (JS + wasm), gzip
 // is wasm-bindgen's (exports at the top level, import.meta.url for the wasm's default URL); a
 // change of shape fails the build here rather than in a visitor's browser.
 function bundleLoader(loader, glue, core) {
+  // Long strings (rules, the stored profile) cross with the browser's own encoder: the glue's
+  // ASCII loop runs in a cold interpreter on every page (1.6 ms a page in a start-up profile).
+  const slowPath = "    if (realloc === undefined) {\n        const buf = cachedTextEncoder.encode(arg);";
+  if (!glue.includes(slowPath)) {
+    throw new Error("wasm-bindgen glue has a passStringToWasm0 the bundler does not know; see bundleLoader");
+  }
   const body = glue
+    .replace(slowPath, slowPath.replace("realloc === undefined", "realloc === undefined || arg.length > 64"))
     .replace(/^export (class|function) /gm, "$1 ")
     .replace(/^export \{ initSync, __wbg_init as default \};\s*$/m, "")
     .replace(/import\.meta\.url/g, "base");

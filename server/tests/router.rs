@@ -30,13 +30,16 @@ impl Drop for Site {
     }
 }
 
+/// A stand-in for the engine script (the wasm as base64 on its script element).
+const CORE: &str = "(document.currentScript||{}).tailorWasm=\"AGFzbQEAAAA=\";";
+
 fn site_with(name: &str, adjust: impl FnOnce(&mut ServeConfig)) -> Site {
     let dir = std::env::temp_dir().join(format!("tailor-router-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("site")).unwrap();
     std::fs::create_dir_all(dir.join("dist")).unwrap();
     std::fs::write(dir.join("site/index.html"), "<h1>Pet store</h1>").unwrap();
-    std::fs::write(dir.join("dist/tailor_core_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.join("dist/tailor_core.js"), CORE).unwrap();
     let mut config = ServeConfig::defaults();
     config.database = DatabaseUrl::Sqlite(dir.join("t.db"));
     config.site_dir = dir.join("site");
@@ -150,14 +153,17 @@ async fn healthz_reports_the_database() {
 }
 
 #[tokio::test]
-async fn serves_the_site_and_the_sdk_with_the_wasm_type() {
+async fn serves_the_site_and_the_sdk_as_scripts() {
     let site = site("static");
     let answer = get(&site.router, "/").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.body.contains("Pet store"));
-    let answer = get(&site.router, "/dist/tailor_core_bg.wasm").await;
+    // The loader asks for the engine with its version in the query.
+    let answer = get(&site.router, "/dist/tailor_core.js?v=0123456789abcdef").await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.header("content-type"), Some("application/wasm"));
+    let kind = answer.header("content-type").unwrap_or_default();
+    assert!(kind.contains("javascript"), "{kind}");
+    assert_eq!(answer.body, CORE);
     assert_eq!(
         get(&site.router, "/dist/missing.js").await.status,
         StatusCode::NOT_FOUND
@@ -167,10 +173,10 @@ async fn serves_the_site_and_the_sdk_with_the_wasm_type() {
 #[tokio::test]
 async fn the_sdk_goes_out_precompressed_when_the_browser_accepts_it() {
     let site = site("precompressed");
-    let wasm = site.dir.join("dist/tailor_core_bg.wasm");
-    std::fs::write(wasm.with_extension("wasm.gz"), b"gzip bytes").unwrap();
+    let core = site.dir.join("dist/tailor_core.js");
+    std::fs::write(core.with_extension("js.gz"), b"gzip bytes").unwrap();
     let request = |encoding: &str| {
-        Request::get("/dist/tailor_core_bg.wasm")
+        Request::get("/dist/tailor_core.js?v=0123456789abcdef")
             .header("accept-encoding", encoding)
             .body(Body::empty())
             .unwrap()
@@ -178,12 +184,12 @@ async fn the_sdk_goes_out_precompressed_when_the_browser_accepts_it() {
     let answer = send(&site.router, request("gzip, deflate")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.header("content-encoding"), Some("gzip"));
-    assert_eq!(answer.header("content-type"), Some("application/wasm"));
+    assert!(answer.header("content-type").unwrap_or_default().contains("javascript"));
     assert_eq!(answer.header("vary"), Some("accept-encoding"));
     assert_eq!(answer.body, "gzip bytes");
     let plain = send(&site.router, request("identity")).await;
     assert_eq!(plain.header("content-encoding"), None);
-    assert_eq!(plain.body.as_bytes(), b"\0asm\x01\0\0\0");
+    assert_eq!(plain.body, CORE);
 }
 
 #[tokio::test]
