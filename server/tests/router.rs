@@ -184,7 +184,10 @@ async fn the_sdk_goes_out_precompressed_when_the_browser_accepts_it() {
     let answer = send(&site.router, request("gzip, deflate")).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.header("content-encoding"), Some("gzip"));
-    assert!(answer.header("content-type").unwrap_or_default().contains("javascript"));
+    assert!(answer
+        .header("content-type")
+        .unwrap_or_default()
+        .contains("javascript"));
     assert_eq!(answer.header("vary"), Some("accept-encoding"));
     assert_eq!(answer.body, "gzip bytes");
     let plain = send(&site.router, request("identity")).await;
