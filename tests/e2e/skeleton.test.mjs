@@ -174,6 +174,42 @@ describe("bad starts show the original content and say why", () => {
       await page.close();
     });
 
+    // docs/csp.md's recommended policy, read from the doc itself, on every demo page: Tailor, its
+    // debug overlay and the demo's own scripts work, and nothing is refused.
+    test("the demo runs under the policy docs/csp.md recommends", async () => {
+      const doc = readFileSync(join(root, "docs", "csp.md"), "utf8");
+      const policy = doc.match(/^Content-Security-Policy: (.+)$/m)[1];
+      const demo = await startServer();
+      const context = await consenting(await browser.newContext());
+      const isPage = (url) => url.pathname === "/" || url.pathname.endsWith(".html");
+      await context.route(isPage, async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": policy } });
+      });
+      await context.addInitScript(() => {
+        window.__refused = [];
+        document.addEventListener("securitypolicyviolation", (e) => window.__refused.push(e.violatedDirective + " " + e.blockedURI));
+      });
+      try {
+        const page = await context.newPage();
+        const { errors } = watchConsole(page);
+        for (const path of ["/", "/cats.html", "/dogs.html", "/product.html", "/cart.html", "/privacy.html"]) {
+          await page.goto(demo.url + path);
+          await tailorReady(page);
+          assert.equal(await page.evaluate(() => window.tailor.error()), null, path);
+          assert.deepEqual(await page.evaluate(() => window.__refused), [], path);
+        }
+        await page.goto(demo.url + "/?tailor-debug");
+        await page.locator("#tailor-debug").waitFor({ state: "visible" }); // the overlay's styles are set from script
+        assert.deepEqual(await page.evaluate(() => window.__refused), []);
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.unrouteAll({ behavior: "ignoreErrors" });
+        await context.close();
+        await demo.stop();
+      }
+    });
+
     for (const [name, path] of [
       ["with 'wasm-unsafe-eval' (and no inline styles allowed) Tailor works", "/csp-wasm.html"],
       ["under a nonce-based policy the engine script gets the loader's nonce", "/csp-nonce.html"],
