@@ -148,11 +148,10 @@ impl PageContext {
     /// The page-context attributes: `url path query.* referrer device lang hour weekday` and
     /// `season` (only when the hemisphere is known: a wrong season is worse than none).
     pub fn attributes(&self, hemisphere: Option<Hemisphere>) -> Vec<(String, Value)> {
-        let query = self
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect::<Vec<_>>();
+        let mut query = Vec::with_capacity(self.query.len());
+        for (k, v) in &self.query {
+            query.push((k.clone(), Value::String(v.clone())));
+        }
         let mut out = vec![
             ("url".to_owned(), Value::from(self.url.as_str())),
             ("path".to_owned(), Value::from(self.path.as_str())),

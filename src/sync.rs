@@ -57,7 +57,13 @@ impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
             endpoint: String::new(),
-            allow: DEFAULT_ALLOW.iter().map(|s| (*s).to_owned()).collect(),
+            allow: {
+                let mut allow = Vec::with_capacity(DEFAULT_ALLOW.len());
+                for field in DEFAULT_ALLOW {
+                    allow.push((*field).to_owned());
+                }
+                allow
+            },
             max_events: 200,
             max_bytes: 32 * 1024,
             batch_events: 50,
@@ -310,13 +316,14 @@ impl Outbox {
 
     /// The stored form: `{"v":1,"dropped":n,"events":[...]}`.
     pub fn encode(&self) -> Value {
+        let mut events = Vec::with_capacity(self.queue.len());
+        for q in &self.queue {
+            events.push(q.event.clone());
+        }
         Value::Object(vec![
             ("v".to_owned(), Value::Number(1.0)),
             ("dropped".to_owned(), Value::Number(f64::from(self.dropped))),
-            (
-                "events".to_owned(),
-                Value::Array(self.queue.iter().map(|q| q.event.clone()).collect()),
-            ),
+            ("events".to_owned(), Value::Array(events)),
         ])
     }
 
@@ -372,7 +379,7 @@ fn approximate_size(v: &Value) -> usize {
 
 /// The wire event for a page view (the path only: a query string may hold personal data).
 pub fn pageview(id: String, at: f64, path: &str) -> Value {
-    let mut path: String = path.chars().filter(|c| !c.is_control()).take(512).collect();
+    let mut path = printable(path, 512);
     if !path.starts_with('/') {
         path = "/".to_owned();
     }
@@ -418,9 +425,18 @@ fn event(id: String, kind: &str, at: f64, fields: Vec<(&str, Value)>) -> Value {
     Value::Object(members)
 }
 
+/// The first `max` characters of `s` that are not control characters.
+fn printable(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars().filter(|c| !c.is_control()).take(max) {
+        out.push(c);
+    }
+    out
+}
+
 /// Text for the wire: no control characters, at most `max` characters, never empty.
 fn text(s: &str, max: usize) -> Value {
-    let clean: String = s.chars().filter(|c| !c.is_control()).take(max).collect();
+    let clean = printable(s, max);
     Value::String(if clean.is_empty() {
         "-".to_owned()
     } else {
@@ -453,14 +469,16 @@ pub fn profile_snapshot(attributes: &Value, allow: &[String]) -> Value {
     put_text("name", attributes.get("name"), 64);
     if allowed("topics") {
         if let Some(topics) = attributes.get("topics").and_then(Value::as_object) {
-            let list = topics
-                .iter()
-                .filter(|(k, v)| {
-                    !k.is_empty() && k.chars().count() <= 64 && v.as_f64().is_some_and(|n| n >= 0.0)
-                })
-                .take(32)
-                .cloned()
-                .collect();
+            let mut list = Vec::new();
+            for (k, v) in topics {
+                if list.len() == 32 {
+                    break;
+                }
+                if !k.is_empty() && k.chars().count() <= 64 && v.as_f64().is_some_and(|n| n >= 0.0)
+                {
+                    list.push((k.clone(), v.clone()));
+                }
+            }
             out.push(("topics".to_owned(), Value::Object(list)));
         }
     }

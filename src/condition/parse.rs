@@ -72,12 +72,8 @@ impl<'a> Parser<'a> {
         });
     }
 
-    fn nested<T>(&mut self, segment: Segment<'a>, f: impl FnOnce(&mut Self) -> T) -> T {
-        self.path.push(segment);
-        let out = f(self);
-        self.path.pop();
-        out
-    }
+    // Nesting is `path.push` .. `path.pop` around plain loops: a generic helper taking a closure,
+    // and `map(..).collect()` chains, were each their own code in the wasm.
 
     /// A condition object (GrowthBook's `evalCondition` argument).
     pub(crate) fn condition(&mut self, value: &'a Value, depth: usize) -> Clauses {
@@ -89,10 +85,12 @@ impl<'a> Parser<'a> {
             self.report("a condition must be an object");
             return Clauses(vec![Clause::Never]);
         };
-        let clauses = members
-            .iter()
-            .map(|(key, operand)| self.nested(Segment::Key(key), |p| p.clause(key, operand, depth)))
-            .collect();
+        let mut clauses = Vec::with_capacity(members.len());
+        for (key, operand) in members {
+            self.path.push(Segment::Key(key));
+            clauses.push(self.clause(key, operand, depth));
+            self.path.pop();
+        }
         Clauses(clauses)
     }
 
@@ -103,13 +101,12 @@ impl<'a> Parser<'a> {
                     self.report("expects an array of conditions");
                     return Clause::Never;
                 };
-                let list = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        self.nested(Segment::Index(i), |p| p.condition(item, depth + 1))
-                    })
-                    .collect();
+                let mut list = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push(Segment::Index(i));
+                    list.push(self.condition(item, depth + 1));
+                    self.path.pop();
+                }
                 match key {
                     "$and" => Clause::And(list),
                     "$or" => Clause::Or(list),
@@ -127,8 +124,12 @@ impl<'a> Parser<'a> {
                 if FIELD_OPERATORS.contains(&key) {
                     self.report("is an attribute operator; put it under an attribute name");
                 }
+                let mut path = Vec::new();
+                for part in key.split('.') {
+                    path.push(part.to_owned());
+                }
                 Clause::Field {
-                    path: key.split('.').map(str::to_owned).collect(),
+                    path,
                     test: self.test(operand, false, depth + 1),
                 }
             }
@@ -158,10 +159,12 @@ impl<'a> Parser<'a> {
                     self.report("mixes operators with plain keys, so it is compared as a literal");
                     return Test::Literal(operand.clone());
                 }
-                let ops = members
-                    .iter()
-                    .map(|(k, v)| self.nested(Segment::Key(k), |p| p.operator(k, v, depth)))
-                    .collect();
+                let mut ops = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    self.path.push(Segment::Key(k));
+                    ops.push(self.operator(k, v, depth));
+                    self.path.pop();
+                }
                 Test::Operators(ops)
             }
         }
@@ -203,11 +206,15 @@ impl<'a> Parser<'a> {
                     return Operator::Never;
                 };
                 let fold = name.ends_with('i');
-                let items = if fold {
-                    items.iter().map(fold_string).collect()
-                } else {
-                    items.to_vec()
-                };
+                let mut folded = Vec::with_capacity(items.len());
+                for item in items {
+                    folded.push(if fold {
+                        fold_string(item)
+                    } else {
+                        item.clone()
+                    });
+                }
+                let items = folded;
                 Operator::In {
                     items,
                     fold,
@@ -250,13 +257,12 @@ impl<'a> Parser<'a> {
                     return Operator::Never;
                 };
                 let fold = name == "$alli";
-                let tests = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        self.nested(Segment::Index(i), |p| p.test(item, fold, depth + 1))
-                    })
-                    .collect();
+                let mut tests = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push(Segment::Index(i));
+                    tests.push(self.test(item, fold, depth + 1));
+                    self.path.pop();
+                }
                 Operator::All(tests)
             }
             "$regex" | "$regexi" => {

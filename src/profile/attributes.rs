@@ -67,18 +67,15 @@ pub fn attributes(profile: &Profile, ctx: &PageContext, config: &ProfileConfig) 
         field("source", Some(g.source.as_str()));
         put("geo", Value::Object(o));
     }
-    let topics = profile
-        .topics
-        .ranked(ctx.now, config.topic_half_life_ms)
-        .into_iter()
-        .map(|(t, s)| (t, Value::Number(super::topics::round2(s))))
-        .collect();
+    let mut topics = Vec::new();
+    for (t, s) in profile.topics.ranked(ctx.now, config.topic_half_life_ms) {
+        topics.push((t, Value::Number(super::topics::round2(s))));
+    }
     put("topics", Value::Object(topics));
-    let events = profile
-        .events
-        .iter()
-        .map(|e| (e.name.clone(), Value::Number(f64::from(e.count))))
-        .collect();
+    let mut events = Vec::with_capacity(profile.events.len());
+    for e in &profile.events {
+        events.push((e.name.clone(), Value::Number(f64::from(e.count))));
+    }
     put("events", Value::Object(events));
     put("utm", touch(profile.last_touch.as_ref()));
     put("firstUtm", touch(profile.first_touch.as_ref()));

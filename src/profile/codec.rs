@@ -146,31 +146,21 @@ pub fn encode(p: &Profile) -> Value {
         put("name", Value::from(name.as_str()));
     }
     put("topicsAt", time(p.topics.at));
-    put(
-        "topics",
-        Value::Object(
-            p.topics
-                .scores
-                .iter()
-                .map(|(t, s)| (t.clone(), Value::Number(super::topics::round2(*s))))
-                .filter(|(_, s)| s.as_f64().is_some_and(|s| s > 0.0))
-                .collect(),
-        ),
-    );
-    put(
-        "events",
-        Value::Object(
-            p.events
-                .iter()
-                .map(|e| {
-                    (
-                        e.name.clone(),
-                        Value::Array(vec![num(e.count), time(e.last)]),
-                    )
-                })
-                .collect(),
-        ),
-    );
+    // Plain loops, not iterator chains: each `map(..).collect()` is its own code in the wasm.
+    let mut topics = Vec::with_capacity(p.topics.scores.len());
+    for (t, s) in &p.topics.scores {
+        let s = super::topics::round2(*s);
+        if s > 0.0 {
+            topics.push((t.clone(), Value::Number(s)));
+        }
+    }
+    put("topics", Value::Object(topics));
+    let mut events = Vec::with_capacity(p.events.len());
+    for e in &p.events {
+        let row = vec![num(e.count), time(e.last)];
+        events.push((e.name.clone(), Value::Array(row)));
+    }
+    put("events", Value::Object(events));
     for (key, touch) in [("firstTouch", &p.first_touch), ("lastTouch", &p.last_touch)] {
         if let Some(c) = touch {
             let mut t = Vec::new();
@@ -182,53 +172,42 @@ pub fn encode(p: &Profile) -> Value {
             put(key, Value::Object(t));
         }
     }
-    put(
-        "exposures",
-        Value::Object(
-            p.exposures
-                .iter()
-                .map(|e| {
-                    let row = vec![
-                        num(e.lifetime),
-                        num(e.session),
-                        num(e.day_count),
-                        Value::Number(e.day as f64),
-                        time(e.last),
-                    ];
-                    (e.rule.clone(), Value::Array(row))
-                })
-                .collect(),
-        ),
-    );
-    put(
-        "assignments",
-        Value::Object(
-            p.assignments
-                .iter()
-                .map(|(k, v)| (k.clone(), num(*v)))
-                .collect(),
-        ),
-    );
+    let mut exposures = Vec::with_capacity(p.exposures.len());
+    for e in &p.exposures {
+        let row = vec![
+            num(e.lifetime),
+            num(e.session),
+            num(e.day_count),
+            Value::Number(e.day as f64),
+            time(e.last),
+        ];
+        exposures.push((e.rule.clone(), Value::Array(row)));
+    }
+    put("exposures", Value::Object(exposures));
+    let mut assignments = Vec::with_capacity(p.assignments.len());
+    for (k, v) in &p.assignments {
+        assignments.push((k.clone(), num(*v)));
+    }
+    put("assignments", Value::Object(assignments));
     put("custom", Value::Object(p.custom.clone()));
     if p.erased_at > 0.0 {
         put("erasedAt", time(p.erased_at));
     }
     if !p.applied.is_empty() {
-        let ids = p.applied.iter().map(|s| Value::from(s.as_str())).collect();
-        put("applied", Value::Array(ids));
+        put("applied", texts(&p.applied));
     }
     if !p.erase_pending.is_empty() {
-        put(
-            "erasePending",
-            Value::Array(
-                p.erase_pending
-                    .iter()
-                    .map(|s| Value::from(s.as_str()))
-                    .collect(),
-            ),
-        );
+        put("erasePending", texts(&p.erase_pending));
     }
     Value::Object(o)
+}
+
+fn texts(list: &[String]) -> Value {
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        out.push(Value::from(s.as_str()));
+    }
+    Value::Array(out)
 }
 
 fn num(n: u32) -> Value {

@@ -241,7 +241,9 @@ fn op_id(tab: &str, n: u32) -> String {
     let mut id = String::with_capacity(tab.len() + 1 + digits.len());
     id.push_str(tab);
     id.push('-');
-    id.extend(digits.into_iter().map(char::from));
+    for d in digits {
+        id.push(char::from(d));
+    }
     id
 }
 

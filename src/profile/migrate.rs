@@ -63,28 +63,22 @@ fn v1_to_v2(old: Value, config: &ProfileConfig) -> Result<Value, &'static str> {
                     parsed.push((topic, score, at));
                 }
                 let at = parsed.iter().map(|r| r.2).fold(0.0, f64::max);
-                let scores = parsed
-                    .iter()
-                    .map(|(t, s, when)| {
-                        let decayed = s * decay(at - when, config.topic_half_life_ms);
-                        ((*t).to_owned(), Value::Number(decayed))
-                    })
-                    .collect();
+                let mut scores = Vec::with_capacity(parsed.len());
+                for (t, s, when) in parsed {
+                    let decayed = s * decay(at - when, config.topic_half_life_ms);
+                    scores.push((t.to_owned(), Value::Number(decayed)));
+                }
                 new.push(("topicsAt".to_owned(), Value::Number(at)));
                 new.push(("topics".to_owned(), Value::Object(scores)));
             }
             "events" => {
                 // Version 1 kept no times: the last visit is the best guess.
                 let counts = value.as_object().ok_or(BAD)?;
-                let rows = counts
-                    .iter()
-                    .map(|(name, n)| {
-                        (
-                            name.clone(),
-                            Value::Array(vec![n.clone(), Value::Number(seen)]),
-                        )
-                    })
-                    .collect();
+                let mut rows = Vec::with_capacity(counts.len());
+                for (name, n) in counts {
+                    let row = vec![n.clone(), Value::Number(seen)];
+                    rows.push((name.clone(), Value::Array(row)));
+                }
                 new.push(("events".to_owned(), Value::Object(rows)));
             }
             "utm" => {

@@ -78,7 +78,13 @@ pub fn page_ops(ctx: &PageContext, topics: &[(&str, f64)], config: &ProfileConfi
     }
     ops.push(Op::PageView {
         at: ctx.now,
-        topics: topics.iter().map(|(t, w)| ((*t).to_owned(), *w)).collect(),
+        topics: {
+            let mut list = Vec::with_capacity(topics.len());
+            for (t, w) in topics {
+                list.push(((*t).to_owned(), *w));
+            }
+            list
+        },
         campaign: Campaign::from_page(ctx),
     });
     ops

@@ -110,11 +110,10 @@ impl Topics {
     /// All scores at time `now`, highest first.
     pub fn ranked(&self, now: f64, half_life: f64) -> Vec<(String, f64)> {
         let factor = decay(now - self.at, half_life);
-        let mut out: Vec<_> = self
-            .scores
-            .iter()
-            .map(|(t, s)| (t.clone(), s * factor))
-            .collect();
+        let mut out = Vec::with_capacity(self.scores.len());
+        for (t, s) in &self.scores {
+            out.push((t.clone(), s * factor));
+        }
         keep_highest(&mut out, usize::MAX, |t| t.1);
         out
     }
@@ -126,7 +125,10 @@ impl Topics {
 /// insertion into the kept list, done once on the keys alone (not per item type), and the items
 /// are then moved into place by swaps.
 pub(crate) fn keep_highest<T>(items: &mut Vec<T>, max: usize, key: fn(&T) -> f64) {
-    let keys: Vec<f64> = items.iter().map(key).collect();
+    let mut keys = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        keys.push(key(item));
+    }
     let order = ranking(&keys, max);
     // Gather in place: position j receives the item first at order[j]. An item already moved
     // away from an earlier position is followed to where it went.

@@ -172,12 +172,14 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
                     if item_changes.is_empty() {
                         ctx.warn(item_path, "this item changes nothing");
                     }
-                    items_out.extend(item_changes.into_iter().map(|change| Action {
-                        selector: selector.to_owned(),
-                        index: Some(n as u32),
-                        action_index: ctx.action as u32,
-                        change,
-                    }));
+                    for change in item_changes {
+                        items_out.push(Action {
+                            selector: selector.to_owned(),
+                            index: Some(n as u32),
+                            action_index: ctx.action as u32,
+                            change,
+                        });
+                    }
                 }
             }
             _ => parse_change(key, value, &dotted(path, key), ctx, &mut changes),
@@ -188,13 +190,15 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
         return;
     }
     // Whole-selector changes first, then the items, whatever the key order.
-    out.extend(changes.into_iter().map(|change| Action {
-        selector: selector.to_owned(),
-        index: None,
-        action_index: ctx.action as u32,
-        change,
-    }));
-    out.extend(items_out);
+    for change in changes {
+        out.push(Action {
+            selector: selector.to_owned(),
+            index: None,
+            action_index: ctx.action as u32,
+            change,
+        });
+    }
+    out.append(&mut items_out);
 }
 
 /// Parses one change key of an action or item into `out`, or warns.
@@ -284,15 +288,16 @@ fn attribute_text(v: &Value) -> Option<String> {
 fn classes(value: &Value) -> Result<Vec<String>, &'static str> {
     const BAD: &str = "classes are a string of class names or an array of them; refused";
     let mut out: Vec<String> = Vec::new();
-    match value {
-        Value::String(s) => out.extend(s.split_ascii_whitespace().map(str::to_owned)),
-        Value::Array(items) => {
-            for item in items {
-                let s = item.as_str().ok_or(BAD)?;
-                out.extend(s.split_ascii_whitespace().map(str::to_owned));
-            }
-        }
+    let one = core::slice::from_ref(value);
+    let list = match value {
+        Value::String(_) => one,
+        Value::Array(items) => items.as_slice(),
         _ => return Err(BAD),
+    };
+    for item in list {
+        for class in item.as_str().ok_or(BAD)?.split_ascii_whitespace() {
+            out.push(class.to_owned());
+        }
     }
     if out.is_empty() {
         return Err("no class names given; refused");
