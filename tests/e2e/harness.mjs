@@ -16,13 +16,14 @@ export const artifactsDir = join(root, "tests", "e2e", "artifacts");
 const binary = process.env.TAILOR_BIN || join(root, "target", "debug", "tailor");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 
-/** Starts `tailor serve` on 127.0.0.1 with a fresh database; resolves once it listens. */
-export async function startServer({ site = join(root, "demo-site"), dist = join(root, "dist"), args = [] } = {}) {
+/** Starts `tailor serve` on 127.0.0.1 with a fresh SQLite database (or `db`, e.g. a PostgreSQL
+ * URL several instances share); resolves once it listens. */
+export async function startServer({ site = join(root, "demo-site"), dist = join(root, "dist"), db, args = [] } = {}) {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: build it with cargo build -p tailor-server`);
   const dir = mkdtempSync(join(tmpdir(), "tailor-e2e-"));
   const child = spawn(
     binary,
-    ["serve", "--port", "0", "--db", join(dir, "e2e.db"), "--site", site, "--dist", dist, ...args],
+    ["serve", "--port", "0", "--db", db || join(dir, "e2e.db"), "--site", site, "--dist", dist, ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";
