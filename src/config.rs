@@ -101,9 +101,12 @@ fn parse_topics(v: &Value, out: &mut Vec<(String, String)>) -> bool {
         let list = match topics {
             Value::String(s) => s.clone(),
             Value::Array(items) => {
-                let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                if names.len() != items.len() {
-                    return false;
+                let mut names = Vec::with_capacity(items.len());
+                for item in items {
+                    let Some(name) = item.as_str() else {
+                        return false;
+                    };
+                    names.push(name);
                 }
                 names.join(",")
             }
@@ -127,14 +130,12 @@ fn parse_sync(v: &Value, sync: &mut SyncConfig) -> bool {
                 sync.flush_after_ms = *ms;
             }
             ("allow", Value::Array(items)) => {
-                let fields: Vec<String> = items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .filter(|f| ALLOWABLE.contains(f))
-                    .map(str::to_owned)
-                    .collect();
-                if fields.len() != items.len() {
-                    return false;
+                let mut fields = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.as_str() {
+                        Some(field) if ALLOWABLE.contains(&field) => fields.push(field.to_owned()),
+                        _ => return false,
+                    }
                 }
                 sync.allow = fields;
             }

@@ -231,19 +231,21 @@ pub fn host_of(url: &str) -> Option<String> {
 /// Parses `a=1&b=x+y&c=%E2%9C%93` into decoded pairs (`+` is a space, bad escapes stay as they
 /// are), at most [`MAX_QUERY_PARAMS`], each value clipped.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .take(MAX_QUERY_PARAMS)
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                clip(&decode(k), 64),
-                clip(&decode(v), MAX_QUERY_VALUE_CHARS),
-            )
-        })
-        .collect()
+    let mut out = Vec::new();
+    for pair in query.trim_start_matches('?').split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        if out.len() == MAX_QUERY_PARAMS {
+            break;
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.push((
+            clip(&decode(k), 64),
+            clip(&decode(v), MAX_QUERY_VALUE_CHARS),
+        ));
+    }
+    out
 }
 
 fn decode(s: &str) -> String {

@@ -85,7 +85,9 @@ impl KeyValueStore for MemoryStore {
     }
 
     fn remove(&mut self, key: &str) -> Result<(), StoreError> {
-        self.entries.retain(|(k, _)| k != key);
+        if let Some(i) = self.entries.iter().position(|(k, _)| k == key) {
+            self.entries.remove(i);
+        }
         Ok(())
     }
 }

@@ -303,15 +303,15 @@ impl Outbox {
     }
 
     fn remove(&mut self, ids: &[String]) {
-        let mut bytes = self.bytes;
-        self.queue.retain(|q| {
-            let keep = !ids.contains(&q.id);
-            if !keep {
-                bytes -= q.bytes;
+        // A loop, not `retain`, whose code is large per use.
+        let mut i = 0;
+        while i < self.queue.len() {
+            if ids.contains(&self.queue[i].id) {
+                self.bytes -= self.queue.remove(i).bytes;
+            } else {
+                i += 1;
             }
-            keep
-        });
-        self.bytes = bytes;
+        }
     }
 
     /// The stored form: `{"v":1,"dropped":n,"events":[...]}`.

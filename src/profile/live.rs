@@ -167,10 +167,10 @@ impl LiveProfile {
     /// ops it included; ops recorded since are replayed onto it.
     pub fn saved(&mut self, save: Save, config: &ProfileConfig) {
         let n = save.included.min(self.pending.len());
-        let ops = self.pending.drain(..n);
-        self.recent.extend(self.pending_ids.drain(..n).zip(ops));
-        self.recent
-            .retain(|(_, op)| op.at() >= save.at - RECHECK_MS);
+        for (id, op) in self.pending_ids.drain(..n).zip(self.pending.drain(..n)) {
+            self.recent.push((id, op));
+        }
+        forget_older(&mut self.recent, save.at - RECHECK_MS);
         let excess = self.recent.len().saturating_sub(MAX_RECENT);
         self.recent.drain(..excess);
         self.profile = save.profile;
@@ -194,15 +194,16 @@ impl LiveProfile {
     /// Applies to `profile` this tab's ops it lacks: recent saved ones (which go back to pending,
     /// to be saved again) and pending ones.
     fn replay_missing(&mut self, profile: &mut Profile, config: &ProfileConfig, now: f64) {
-        self.recent.retain(|(_, op)| op.at() >= now - RECHECK_MS);
+        forget_older(&mut self.recent, now - RECHECK_MS);
         let mut lost = Vec::new();
-        self.recent.retain(|(id, op)| {
-            let missing = !profile.applied.contains(id);
-            if missing {
-                lost.push((id.clone(), op.clone()));
+        let mut i = 0;
+        while i < self.recent.len() {
+            if profile.applied.contains(&self.recent[i].0) {
+                i += 1;
+            } else {
+                lost.push(self.recent.remove(i));
             }
-            !missing
-        });
+        }
         for (id, op) in lost.into_iter().rev() {
             self.pending_ids.insert(0, id);
             self.pending.insert(0, op);
@@ -223,6 +224,19 @@ impl LiveProfile {
         self.pending.clear();
         self.pending_ids.clear();
         self.recent.clear();
+    }
+}
+
+/// Drops the ops older than `cutoff`. (A loop, not `retain`, whose code is large per use; the
+/// list is short.)
+fn forget_older(recent: &mut Vec<(String, Op)>, cutoff: f64) {
+    let mut i = 0;
+    while i < recent.len() {
+        if recent[i].1.at() >= cutoff {
+            i += 1;
+        } else {
+            recent.remove(i);
+        }
     }
 }
 

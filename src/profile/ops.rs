@@ -179,7 +179,7 @@ fn apply_one(p: &mut Profile, op: &Op, cfg: &ProfileConfig) {
             let Some(id) = clean_key(id, cfg.max_key_chars) else {
                 return;
             };
-            p.assignments.retain(|(k, _)| *k != id);
+            super::remove_key(&mut p.assignments, &id);
             p.assignments.push((id, *variation));
             let excess = p.assignments.len().saturating_sub(cfg.max_assignments);
             p.assignments.drain(..excess);
@@ -208,7 +208,7 @@ fn set(p: &mut Profile, path: &str, value: &Value, cfg: &ProfileConfig) {
             };
             let value = match value {
                 Value::Null => {
-                    p.custom.retain(|(k, _)| *k != key);
+                    super::remove_key(&mut p.custom, &key);
                     return;
                 }
                 Value::String(s) => Value::String(clip(s, cfg.max_name_chars)),

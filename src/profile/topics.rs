@@ -94,7 +94,15 @@ impl Topics {
     /// Drops negligible scores and keeps the `max` highest, highest first (a stable order, so
     /// the stored text does not churn).
     pub fn bound(&mut self, max: usize) {
-        self.scores.retain(|(_, s)| *s >= MIN_SCORE);
+        // A loop, not `retain`, whose code is large per use.
+        let mut i = 0;
+        while i < self.scores.len() {
+            if self.scores[i].1 >= MIN_SCORE {
+                i += 1;
+            } else {
+                self.scores.remove(i);
+            }
+        }
         keep_highest(&mut self.scores, max, |t| t.1);
     }
 
