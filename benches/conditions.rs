@@ -9,6 +9,9 @@
 //! Each figure is the median of many timed batches. Nothing here asserts a time: figures depend on
 //! the machine and are for comparison between builds.
 
+#[path = "common/conditions.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::time::Instant;
 use tailor::condition::Condition;
@@ -42,44 +45,15 @@ const TEN_CLAUSES: &str = r#"{
   "app.version": {"$vgte": "2.0.0"}
 }"#;
 
-/// 1,000 conditions in the shapes real rules take: each picks a few clauses from a pool, with
-/// varying operands so that no two are the same.
+/// 1,000 conditions of 2–6 clauses (see `common/conditions.rs`).
 fn rule_set() -> Vec<Value> {
-    let pets = ["cat", "dog", "rabbit", "bird"];
-    let countries = ["JP", "US", "DE", "AU", "BR"];
-    let stages = [
-        "awareness",
-        "interest",
-        "consideration",
-        "purchase",
-        "loyalty",
-    ];
-    let seasons = ["winter", "spring", "summer", "autumn"];
     (0..1000)
         .map(|i: usize| {
-            let pet = pets[i % pets.len()];
-            let country = countries[i % countries.len()];
-            let stage = stages[i % stages.len()];
-            let season = seasons[(i / 3) % seasons.len()];
-            let clauses = [
-                format!(r#""pet":"{pet}""#),
-                format!(r#""geo.country":{{"$in":["{country}","KR"]}}"#),
-                format!(r#""visits":{{"$gte":{}}}"#, i % 12),
-                format!(r#""stage":{{"$ne":"{stage}"}}"#),
-                format!(r#""topics.{pet}-toys":{{"$gt":{}}}"#, (i % 5) as f64 / 2.0),
-                format!(r#""season":"{season}""#),
-                format!(r#""hour":{{"$gte":{},"$lt":{}}}"#, i % 12, 12 + i % 12),
-                format!(r#""url":{{"$regex":"/{pet}s/"}}"#),
+            let extra = [
                 format!(r#""lang":{{"$regexi":"^{}"}}"#, ["ja", "en", "de"][i % 3]),
-                r#""device":{"$in":["mobile","tablet"]}"#.to_owned(),
-                format!(r#""$or":[{{"pet":"{pet}"}},{{"topics.grooming":{{"$exists":true}}}}]"#),
                 format!(r#""app.version":{{"$vlt":"{}.0.0"}}"#, 1 + i % 4),
             ];
-            let take = 2 + i % 5;
-            let picked: Vec<&str> = (0..take)
-                .map(|k| clauses[(i * 7 + k * 5) % clauses.len()].as_str())
-                .collect();
-            let text = format!("{{{}}}", picked.join(","));
+            let text = format!("{{{}}}", common::condition_members(i, 2 + i % 5, &extra));
             Value::parse_json(&text).expect("benchmark condition is valid JSON")
         })
         .collect()

@@ -9,6 +9,9 @@
 //! the machine and are for comparison between builds. (The browser figure, against the 1 ms
 //! budget, comes from the headless-Chromium bench.)
 
+#[path = "common/conditions.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::time::Instant;
 use tailor::rules::{decide, DecideInput, ExposureCounts, RuleSet};
@@ -38,40 +41,12 @@ const URL: &str = "https://shop.example/cats/toys?utm_source=newsletter";
 const NOW: f64 = 1_734_696_000_000.0;
 
 fn rule_set() -> RuleSet {
-    let pets = ["cat", "dog", "rabbit", "bird"];
-    let countries = ["JP", "US", "DE", "AU", "BR"];
-    let stages = [
-        "awareness",
-        "interest",
-        "consideration",
-        "purchase",
-        "loyalty",
-    ];
-    let seasons = ["winter", "spring", "summer", "autumn"];
     let slots = ["\"hero\"", "\"greeting\"", "\"banner\"", "\"cta\"", "null"];
     let rules: Vec<String> = (0..1000)
         .map(|i: usize| {
-            let pet = pets[i % pets.len()];
-            let country = countries[i % countries.len()];
-            let stage = stages[i % stages.len()];
-            let season = seasons[(i / 3) % seasons.len()];
-            let clauses = [
-                format!(r#""pet":"{pet}""#),
-                format!(r#""geo.country":{{"$in":["{country}","KR"]}}"#),
-                format!(r#""visits":{{"$gte":{}}}"#, i % 12),
-                format!(r#""stage":{{"$ne":"{stage}"}}"#),
-                format!(r#""topics.{pet}-toys":{{"$gt":{}}}"#, (i % 5) as f64 / 2.0),
-                format!(r#""season":"{season}""#),
-                format!(r#""hour":{{"$gte":{},"$lt":{}}}"#, i % 12, 12 + i % 12),
-                format!(r#""url":{{"$regex":"/{pet}s/"}}"#),
-                format!(r#""events.add_to_cart":{{"$gte":{}}}"#, i % 3),
-                r#""device":{"$in":["mobile","tablet"]}"#.to_owned(),
-                format!(r#""$or":[{{"pet":"{pet}"}},{{"topics.grooming":{{"$exists":true}}}}]"#),
-            ];
-            let take = 1 + i % 5;
-            let picked: Vec<&str> = (0..take)
-                .map(|k| clauses[(i * 7 + k * 5) % clauses.len()].as_str())
-                .collect();
+            let pet = common::PETS[i % common::PETS.len()];
+            let extra = [format!(r#""events.add_to_cart":{{"$gte":{}}}"#, i % 3)];
+            let cond = common::condition_members(i, 1 + i % 5, &extra);
             let extras = match i % 10 {
                 0 => r#","cap":{"session":1,"day":3,"lifetime":20,"minIntervalMinutes":30}"#,
                 1 => r#","holdout":0.1"#,
@@ -86,7 +61,6 @@ fn rule_set() -> RuleSet {
                                {{"selector":"#s{s}","addClass":"is-{pet}"}}]}}"##,
                 slot = slots[i % slots.len()],
                 prio = i % 7,
-                cond = picked.join(","),
                 s = i % 4,
             )
         })
