@@ -421,7 +421,9 @@ fn event(id: String, kind: &str, at: f64, fields: Vec<(&str, Value)>) -> Value {
         ("type".to_owned(), kind.into()),
         ("at".to_owned(), Value::Number(at.round().max(1.0))),
     ];
-    members.extend(fields.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    for (k, v) in fields {
+        members.push((k.to_owned(), v));
+    }
     Value::Object(members)
 }
 

@@ -34,7 +34,6 @@ pub use pet::{infer_pet, Pet, PetRules, PetSource};
 pub use stage::{derive_stage, Stage, StageRules};
 pub use topics::Topics;
 
-use crate::context::clip;
 use crate::geo::Geo;
 use crate::platform::RandomSource;
 use crate::Value;
@@ -235,7 +234,10 @@ pub(crate) fn remove_key<V>(list: &mut Vec<(String, V)>, key: &str) {
 /// A topic, event, rule or attribute key as stored: trimmed, clipped, and with `.` replaced by
 /// `-` because a dot would split the condition path (`events.a.b`). `None` when empty.
 pub(crate) fn clean_key(raw: &str, max_chars: usize) -> Option<String> {
-    let key = clip(raw.trim(), max_chars).replace('.', "-");
+    let mut key = String::new();
+    for c in raw.trim().chars().take(max_chars) {
+        key.push(if c == '.' { '-' } else { c });
+    }
     (!key.is_empty()).then_some(key)
 }
 

@@ -64,11 +64,12 @@ impl Default for PetRules {
             ("puppy", "dog"),
             ("puppies", "dog"),
         ];
+        let mut topics = Vec::with_capacity(pairs.len());
+        for (t, p) in pairs {
+            topics.push((t.to_owned(), p.to_owned()));
+        }
         PetRules {
-            topics: pairs
-                .iter()
-                .map(|(t, p)| ((*t).to_owned(), (*p).to_owned()))
-                .collect(),
+            topics,
             min_score: 2.0,
             min_share: 0.6,
         }
