@@ -5,7 +5,6 @@
   "use strict";
 
   var PREFIX = "Tailor: ";
-  /* @tailor-core@ */
   function mark(name) {
     try {
       performance.mark("tailor:" + name);
@@ -200,11 +199,12 @@
     return config;
   }
 
-  // The engine ships as a script, tailor_core.js, that carries the wasm bytes (base64). On the
-  // next page of a visit the browser serves a script from its in-memory cache, where a fetch()
-  // of a .wasm file goes through the HTTP cache every time: 10-35 ms per page, measured in
-  // Chromium. The build pins the core to this loader: a version in its URL (no mixed versions
-  // from caches) and, where the browser can check it, its hash (no tampered core).
+  // The engine ships as a script, tailor_core.js: wasm-bindgen's glue and the wasm bytes
+  // (base64), which it leaves on its own script element. On the next page of a visit the browser
+  // serves a script from its in-memory cache, where a fetch() of a .wasm file goes through the
+  // HTTP cache every time: 10-35 ms per page, measured in Chromium. The build pins the engine to
+  // this loader: a version in its URL (no mixed versions from caches) and, where the browser can
+  // check it, its hash (no tampered engine).
   var CORE = "@tailor-core-file@";
   var CORE_INTEGRITY = "@tailor-core-integrity@";
   function loadCore() {
@@ -213,7 +213,7 @@
       el.src = base + CORE;
       el.async = true;
       if (script) {
-        // Under a nonce-based Content-Security-Policy the core needs the loader's nonce.
+        // Under a nonce-based Content-Security-Policy the engine needs the loader's nonce.
         if (script.nonce) el.nonce = script.nonce;
         if (script.crossOrigin) el.crossOrigin = script.crossOrigin;
       }
@@ -221,9 +221,9 @@
       if (el.crossOrigin || new URL(el.src).origin === location.origin) el.integrity = CORE_INTEGRITY;
       el.onload = function () {
         el.remove();
-        var text = el.tailorWasm;
-        if (typeof text !== "string") reject(new Error(el.src + " is not Tailor's engine"));
-        else resolve(decodeBase64(text));
+        var core = el.tailorCore;
+        if (core && typeof core.wasm === "string") resolve(core);
+        else reject(new Error(el.src + " is not Tailor's engine"));
       };
       el.onerror = function () {
         el.remove();
@@ -265,17 +265,16 @@
     .then(function () {
       if (typeof WebAssembly !== "object") throw new Error("no WebAssembly");
       var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
-      // tailorCore is wasm-bindgen's glue, inlined here by the build.
-      return Promise.all([tailorCore(base), loadCore(), rules]);
+      return Promise.all([loadCore(), rules]);
     })
     .then(function (parts) {
       var core = parts[0];
       mark("fetched");
-      return Promise.resolve(instantiate(core, parts[1])).then(function () {
+      return Promise.resolve(instantiate(core, decodeBase64(core.wasm))).then(function () {
         mark("instantiated");
         engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
         mark("constructed");
-        return parts[2] || loadRules();
+        return parts[1] || loadRules();
       }).then(function (rules) {
         // Decide and apply now, before the document is even parsed: elements that appear later
         // are changed by the MutationObserver before the browser paints them.

@@ -18,46 +18,50 @@ const dist = keepNames ? join(root, "target", "dist-names") : join(root, "dist")
 const pkg = join(root, "target", "pkg");
 const budgetGzip = 40 * 1024; // issue 2: script-tag total (JS + wasm), gzip
 
-// Turns the ES module glue into the body of a function returning its exports. The glue's shape
-// is wasm-bindgen's (exports at the top level, import.meta.url for the wasm's default URL); a
-// change of shape fails the build here rather than in a visitor's browser.
-function bundleLoader(loader, glue, core) {
+// The engine script, tailor_core.js: wasm-bindgen's `--target web` glue turned from an ES module
+// into a function, and the optimized wasm as base64; running it hands both to the loader on its
+// own script element. A script, not a module import plus a .wasm fetch: browsers keep scripts in
+// their in-memory cache across a visit's pages (see loadCore in js/tailor.js), and the glue and
+// the wasm it was generated for can never come from different builds. The glue's shape is
+// wasm-bindgen's; a change of shape fails the build here rather than in a visitor's browser.
+async function coreScript(glue, wasm) {
   // Long strings (rules, the stored profile) cross with the browser's own encoder: the glue's
   // ASCII loop runs in a cold interpreter on every page (1.6 ms a page in a start-up profile).
   const slowPath = "    if (realloc === undefined) {\n        const buf = cachedTextEncoder.encode(arg);";
   if (!glue.includes(slowPath)) {
-    throw new Error("wasm-bindgen glue has a passStringToWasm0 the bundler does not know; see bundleLoader");
+    throw new Error("wasm-bindgen glue has a passStringToWasm0 the bundler does not know; see coreScript");
   }
   const body = glue
     .replace(slowPath, slowPath.replace("realloc === undefined", "realloc === undefined || arg.length > 64"))
     .replace(/^export (class|function) /gm, "$1 ")
     .replace(/^export \{ initSync, __wbg_init as default \};\s*$/m, "")
-    .replace(/import\.meta\.url/g, "base");
+    .replace(/import\.meta\.url/g, "document.baseURI");
   if (/^\s*(export|import)\b/m.test(body) || /import\.meta/.test(body)) {
-    throw new Error("wasm-bindgen glue has a shape the bundler does not know; see bundleLoader");
+    throw new Error("wasm-bindgen glue has a shape the bundler does not know; see coreScript");
   }
-  const fill = (text, marker, value) => {
-    if (!text.includes(marker)) throw new Error("js/tailor.js lacks the " + marker + " marker");
-    return text.replace(marker, () => value);
-  };
-  const glueFn = "function tailorCore(base) {\n" + body + "\nreturn { initSync: initSync, Tailor: Tailor };\n}";
-  let out = fill(loader, "/* @tailor-core@ */", glueFn);
-  out = fill(out, "@tailor-core-file@", core.file);
-  return fill(out, "@tailor-core-integrity@", core.integrity);
-}
-
-// The engine script: the optimized wasm as base64, handed to the loader on its script element.
-// A script, not a .wasm fetch, because browsers keep scripts in their in-memory cache across a
-// visit's pages (see loadCore in js/tailor.js).
-function coreScript(wasm) {
-  const text = "/*! Tailor engine (MIT): WebAssembly, started by tailor.js */\n" +
-    "(document.currentScript||{}).tailorWasm=\"" + wasm.toString("base64") + "\";\n";
+  const source = "(function (script) {\n" + body +
+    "\nif (script) script.tailorCore = { initSync: initSync, Tailor: Tailor, wasm: \"" +
+    wasm.toString("base64") + "\" };\n})(document.currentScript);\n";
+  const minified = await minify(source, {
+    ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: false },
+  });
+  const text = "/*! Tailor engine (MIT): wasm-bindgen glue and WebAssembly, started by tailor.js */\n" +
+    minified.code + "\n";
   const digest = (alg) => createHash(alg).update(text).digest();
   return {
     text,
     file: "tailor_core.js?v=" + digest("sha256").toString("hex").slice(0, 16),
     integrity: "sha384-" + digest("sha384").toString("base64"),
   };
+}
+
+// The loader with the engine script's name and hash filled in.
+function pinnedLoader(loader, core) {
+  const fill = (text, marker, value) => {
+    if (!text.includes(marker)) throw new Error("js/tailor.js lacks the " + marker + " marker");
+    return text.replace(marker, () => value);
+  };
+  return fill(fill(loader, "@tailor-core-file@", core.file), "@tailor-core-integrity@", core.integrity);
 }
 
 function run(cmd, args, env = {}) {
@@ -84,17 +88,15 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
   "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
   "-o", join(pkg, "tailor_core_opt.wasm"),
 ]);
-const core = coreScript(readFileSync(join(pkg, "tailor_core_opt.wasm")));
-writeFileSync(join(dist, "tailor_core.js"), core.text);
-// One classic script: the loader with wasm-bindgen's `--target web` glue inlined as a function,
-// so starting the engine costs no module import (a request and a task hop on every page).
-const bundled = bundleLoader(
-  readFileSync(join(root, "js", "tailor.js"), "utf8"),
+const core = await coreScript(
   readFileSync(join(pkg, "tailor_core.js"), "utf8"),
-  core,
+  readFileSync(join(pkg, "tailor_core_opt.wasm")),
 );
-// Minified (terser: local names only, never properties, which the wasm imports are keyed by);
-// the licence comment stays.
+writeFileSync(join(dist, "tailor_core.js"), core.text);
+// The loader: one small classic script, pinned to its engine script.
+const bundled = pinnedLoader(readFileSync(join(root, "js", "tailor.js"), "utf8"), core);
+// Minified, as the engine script is (terser: local names only, never properties, which the wasm
+// imports are keyed by); the licence comment stays.
 const minified = await minify(bundled, {
   ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ },
 });
