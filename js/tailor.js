@@ -210,7 +210,7 @@
   function loadCore() {
     return new Promise(function (resolve, reject) {
       var el = document.createElement("script");
-      el.src = base + CORE;
+      el.src = scriptUrl(base + CORE);
       el.async = true;
       if (script) {
         // Under a nonce-based Content-Security-Policy the engine needs the loader's nonce.
@@ -234,6 +234,26 @@
       };
       (document.head || document.documentElement).appendChild(el);
     });
+  }
+
+  // Under Trusted Types (`require-trusted-types-for 'script'`) a script's URL must come from a
+  // policy: Tailor's is named "tailor" (the page's `trusted-types` directive must allow it).
+  // Without Trusted Types, or when the page does not allow the policy, the URL stays a string
+  // (and the browser says why it refused it).
+  function scriptUrl(url) {
+    var tt = window.trustedTypes;
+    if (!tt || typeof tt.createPolicy !== "function") return url;
+    try {
+      var policy = tt.createPolicy("tailor", {
+        createScriptURL: function (u) {
+          if (u !== base + CORE) throw new TypeError(PREFIX + "only the engine's own URL");
+          return u;
+        },
+      });
+      return policy.createScriptURL(url);
+    } catch (e) {
+      return url;
+    }
   }
 
   function decodeBase64(text) {

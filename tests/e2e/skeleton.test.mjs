@@ -213,6 +213,7 @@ describe("bad starts show the original content and say why", () => {
     for (const [name, path] of [
       ["with 'wasm-unsafe-eval' (and no inline styles allowed) Tailor works", "/csp-wasm.html"],
       ["under a nonce-based policy the engine script gets the loader's nonce", "/csp-nonce.html"],
+      ["with Trusted Types enforced the engine script's URL comes from Tailor's policy", "/csp-trusted-types.html"],
     ]) {
       test(name, async () => {
         const page = await browser.newPage();
