@@ -208,9 +208,16 @@
   var CORE = "@tailor-core-file@";
   var CORE_INTEGRITY = "@tailor-core-integrity@";
   function loadCore() {
+    var url = base + CORE;
+    var el = document.createElement("script");
+    var trusted = scriptUrl(url);
+    try {
+      if (trusted === null) throw new TypeError("no Trusted Types policy");
+      el.src = trusted;
+    } catch (e) {
+      return importCore(url); // Trusted Types would refuse the URL
+    }
     return new Promise(function (resolve, reject) {
-      var el = document.createElement("script");
-      el.src = scriptUrl(base + CORE);
       el.async = true;
       if (script) {
         // Under a nonce-based Content-Security-Policy the engine needs the loader's nonce.
@@ -236,10 +243,22 @@
     });
   }
 
+  // Trusted Types enforced, and the page allows no "tailor" policy: a dynamic import is not
+  // subject to Trusted Types. Run as a module, the engine script hands itself over on `self`.
+  function importCore(url) {
+    return import(url).then(function (_) {
+      var core = window.tailorCore;
+      window.tailorCore = undefined;
+      if (core && typeof core.wasm === "string") return core;
+      throw new Error(url + " is not Tailor's engine");
+    }, function (e) {
+      throw new Error("could not load " + url + " (" + ((e && e.message) || e) + ")");
+    });
+  }
+
   // Under Trusted Types (`require-trusted-types-for 'script'`) a script's URL must come from a
-  // policy: Tailor's is named "tailor" (the page's `trusted-types` directive must allow it).
-  // Without Trusted Types, or when the page does not allow the policy, the URL stays a string
-  // (and the browser says why it refused it).
+  // policy: Tailor's is named "tailor". Null when the page's `trusted-types` directive does not
+  // allow it (the browser logs that); the engine then comes by `importCore`.
   function scriptUrl(url) {
     var tt = window.trustedTypes;
     if (!tt || typeof tt.createPolicy !== "function") return url;
@@ -252,7 +271,7 @@
       });
       return policy.createScriptURL(url);
     } catch (e) {
-      return url;
+      return null;
     }
   }
 

@@ -40,8 +40,9 @@ async function coreScript(glue, wasm) {
     throw new Error("wasm-bindgen glue has a shape the bundler does not know; see coreScript");
   }
   const source = "(function (script) {\n" + body +
-    "\nif (script) script.tailorCore = { initSync: initSync, Tailor: Tailor, wasm: \"" +
-    wasm.toString("base64") + "\" };\n})(document.currentScript);\n";
+    "\nvar core = { initSync: initSync, Tailor: Tailor, wasm: \"" + wasm.toString("base64") + "\" };" +
+    // Loaded as a module (see importCore in js/tailor.js) there is no current script.
+    "\nif (script) script.tailorCore = core; else self.tailorCore = core;\n})(document.currentScript);\n";
   const minified = await minify(source, {
     ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: false },
   });
