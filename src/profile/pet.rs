@@ -50,22 +50,24 @@ pub struct PetRules {
     pub min_share: f64,
 }
 
+/// The default topic patterns and their pets (a static table, not built by code).
+const DEFAULT_TOPICS: [(&str, &str); 10] = [
+    ("cat", "cat"),
+    ("cats", "cat"),
+    ("cat-*", "cat"),
+    ("kitten", "cat"),
+    ("kittens", "cat"),
+    ("dog", "dog"),
+    ("dogs", "dog"),
+    ("dog-*", "dog"),
+    ("puppy", "dog"),
+    ("puppies", "dog"),
+];
+
 impl Default for PetRules {
     fn default() -> Self {
-        let pairs = [
-            ("cat", "cat"),
-            ("cats", "cat"),
-            ("cat-*", "cat"),
-            ("kitten", "cat"),
-            ("kittens", "cat"),
-            ("dog", "dog"),
-            ("dogs", "dog"),
-            ("dog-*", "dog"),
-            ("puppy", "dog"),
-            ("puppies", "dog"),
-        ];
-        let mut topics = Vec::with_capacity(pairs.len());
-        for (t, p) in pairs {
+        let mut topics = Vec::with_capacity(DEFAULT_TOPICS.len());
+        for &(t, p) in &DEFAULT_TOPICS {
             topics.push((t.to_owned(), p.to_owned()));
         }
         PetRules {
@@ -96,8 +98,16 @@ pub fn infer_pet(topics: &Topics, rules: &PetRules) -> Option<Pet> {
             }
         }
     }
-    let sum: f64 = totals.iter().map(|(_, s)| s).sum();
-    let (pet, best) = totals.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    // The total, and the highest score (the last of equal ones, as `max_by` picks).
+    let mut sum = 0.0;
+    let mut top: Option<(&str, f64)> = None;
+    for &(pet, score) in &totals {
+        sum += score;
+        if top.is_none_or(|(_, best)| score.total_cmp(&best).is_ge()) {
+            top = Some((pet, score));
+        }
+    }
+    let (pet, best) = top?;
     let share = best / sum;
     if sum < rules.min_score || share < rules.min_share {
         return None;
