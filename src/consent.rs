@@ -17,6 +17,7 @@
 //! and the GPC flag are never stored: they come from the site's configuration and the browser on
 //! every page. No choice made means no record at all.
 
+use crate::value::put;
 use crate::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,15 +196,13 @@ impl Consent {
 
     /// The record stored under `CONSENT_KEY`: `{"v":1,"personalization":…,"sync":…,"at":ms}`.
     pub fn record(&self) -> Value {
-        Value::Object(vec![
-            ("v".to_owned(), Value::Number(1.0)),
-            (
-                "personalization".to_owned(),
-                Value::from(self.personalization.as_str()),
-            ),
-            ("sync".to_owned(), Value::from(self.sync.as_str())),
-            ("at".to_owned(), Value::Number(self.updated)),
-        ])
+        let mut record = Vec::with_capacity(4);
+        put(&mut record, "v", Value::Number(1.0));
+        let personalization = Value::from(self.personalization.as_str());
+        put(&mut record, "personalization", personalization);
+        put(&mut record, "sync", Value::from(self.sync.as_str()));
+        put(&mut record, "at", Value::Number(self.updated));
+        Value::Object(record)
     }
 }
 

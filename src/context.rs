@@ -9,6 +9,7 @@
 //! clipped to a bound.
 
 use crate::geo::{Hemisphere, Season};
+use crate::value::put;
 use crate::Value;
 
 /// Longest URL kept, in characters (a query string can be megabytes).
@@ -152,26 +153,21 @@ impl PageContext {
         for (k, v) in &self.query {
             query.push((k.clone(), Value::String(v.clone())));
         }
-        let mut out = vec![
-            ("url".to_owned(), Value::from(self.url.as_str())),
-            ("path".to_owned(), Value::from(self.path.as_str())),
-            ("query".to_owned(), Value::Object(query)),
-            (
-                "referrer".to_owned(),
-                Value::from(clip(&self.referrer, MAX_URL_CHARS)),
-            ),
-            ("device".to_owned(), Value::from(self.device.as_str())),
-            ("lang".to_owned(), Value::from(clip(&self.lang, 35))),
-            (
-                "hour".to_owned(),
-                Value::Number(f64::from(self.hour.min(23))),
-            ),
-        ];
+        let mut out = Vec::with_capacity(9);
+        put(&mut out, "url", Value::from(self.url.as_str()));
+        put(&mut out, "path", Value::from(self.path.as_str()));
+        put(&mut out, "query", Value::Object(query));
+        let referrer = clip(&self.referrer, MAX_URL_CHARS);
+        put(&mut out, "referrer", Value::from(referrer));
+        put(&mut out, "device", Value::from(self.device.as_str()));
+        put(&mut out, "lang", Value::from(clip(&self.lang, 35)));
+        let hour = f64::from(self.hour.min(23));
+        put(&mut out, "hour", Value::Number(hour));
         if let Some(day) = WEEKDAYS.get(usize::from(self.weekday)) {
-            out.push(("weekday".to_owned(), Value::from(*day)));
+            put(&mut out, "weekday", Value::from(*day));
         }
         if let Some(season) = hemisphere.and_then(|h| Season::of(h, self.month)) {
-            out.push(("season".to_owned(), Value::from(season.as_str())));
+            put(&mut out, "season", Value::from(season.as_str()));
         }
         out
     }

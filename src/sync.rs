@@ -8,6 +8,7 @@
 //! unless listed. Every event has an id, so a batch sent twice (a reload mid-flush, a beacon whose
 //! answer was never seen) is stored once by the server.
 
+use crate::value::put;
 use crate::Value;
 
 /// The wire format's version (`"v"`).
@@ -219,24 +220,24 @@ impl Outbox {
             events.push(q.event.clone());
             self.in_flight.push(q.id.clone());
         }
-        let mut body = vec![
-            ("v".to_owned(), Value::Number(WIRE_VERSION)),
-            ("visitor".to_owned(), Value::from(visitor)),
-            (
-                "consent".to_owned(),
-                Value::Object(vec![
-                    ("sync".to_owned(), Value::Bool(true)),
-                    ("personalization".to_owned(), Value::Bool(personalization)),
-                ]),
-            ),
-            ("sent_at".to_owned(), Value::Number(now.round())),
-            ("dropped".to_owned(), Value::Number(f64::from(self.dropped))),
-        ];
+        let mut consent = Vec::with_capacity(2);
+        put(&mut consent, "sync", Value::Bool(true));
+        put(
+            &mut consent,
+            "personalization",
+            Value::Bool(personalization),
+        );
+        let mut body = Vec::with_capacity(7);
+        put(&mut body, "v", Value::Number(WIRE_VERSION));
+        put(&mut body, "visitor", Value::from(visitor));
+        put(&mut body, "consent", Value::Object(consent));
+        put(&mut body, "sent_at", Value::Number(now.round()));
+        put(&mut body, "dropped", Value::Number(f64::from(self.dropped)));
         if let Some(p) = profile {
-            body.push(("profile".to_owned(), p));
+            put(&mut body, "profile", p);
         }
         let count = events.len();
-        body.push(("events".to_owned(), Value::Array(events)));
+        put(&mut body, "events", Value::Array(events));
         Some(Batch {
             body: Value::Object(body),
             events: count,
@@ -320,11 +321,15 @@ impl Outbox {
         for q in &self.queue {
             events.push(q.event.clone());
         }
-        Value::Object(vec![
-            ("v".to_owned(), Value::Number(1.0)),
-            ("dropped".to_owned(), Value::Number(f64::from(self.dropped))),
-            ("events".to_owned(), Value::Array(events)),
-        ])
+        let mut record = Vec::with_capacity(3);
+        put(&mut record, "v", Value::Number(1.0));
+        put(
+            &mut record,
+            "dropped",
+            Value::Number(f64::from(self.dropped)),
+        );
+        put(&mut record, "events", Value::Array(events));
+        Value::Object(record)
     }
 
     /// Restores a stored outbox; anything malformed is left out (a corrupt store loses only
@@ -416,13 +421,12 @@ pub fn named(id: String, at: f64, name: &str) -> Value {
 }
 
 fn event(id: String, kind: &str, at: f64, fields: Vec<(&str, Value)>) -> Value {
-    let mut members = vec![
-        ("id".to_owned(), Value::String(id)),
-        ("type".to_owned(), kind.into()),
-        ("at".to_owned(), Value::Number(at.round().max(1.0))),
-    ];
+    let mut members = Vec::with_capacity(3 + fields.len());
+    put(&mut members, "id", Value::String(id));
+    put(&mut members, "type", kind.into());
+    put(&mut members, "at", Value::Number(at.round().max(1.0)));
     for (k, v) in fields {
-        members.push((k.to_owned(), v));
+        put(&mut members, k, v);
     }
     Value::Object(members)
 }
@@ -454,7 +458,7 @@ pub fn profile_snapshot(attributes: &Value, allow: &[String]) -> Value {
     let mut put_text = |field: &str, value: Option<&Value>, max: usize| {
         if let Some(s) = value.and_then(Value::as_str).filter(|s| !s.is_empty()) {
             if allowed(field) && s.chars().count() <= max {
-                out.push((field.to_owned(), Value::from(s)));
+                put(&mut out, field, Value::from(s));
             }
         }
     };
@@ -481,13 +485,13 @@ pub fn profile_snapshot(attributes: &Value, allow: &[String]) -> Value {
                     list.push((k.clone(), v.clone()));
                 }
             }
-            out.push(("topics".to_owned(), Value::Object(list)));
+            put(&mut out, "topics", Value::Object(list));
         }
     }
     for (field, attribute) in [("sessions", "visits"), ("page_views", "pageViews")] {
         if let Some(n) = attributes.get(attribute).and_then(Value::as_f64) {
             if allowed(field) && n >= 0.0 {
-                out.push((field.to_owned(), Value::Number(n.floor())));
+                put(&mut out, field, Value::Number(n.floor()));
             }
         }
     }

@@ -21,6 +21,13 @@ pub enum Value {
     Object(Vec<(String, Value)>),
 }
 
+/// Appends the member `key: value`. Out of line on purpose: an allocation, a copy and a push
+/// repeated inline at each of the many places that build objects cost the wasm kilobytes.
+#[inline(never)]
+pub(crate) fn put(members: &mut Vec<(String, Value)>, key: &str, value: Value) {
+    members.push((key.to_owned(), value));
+}
+
 impl Value {
     /// The member `key` of an object; `None` for a missing key or a non-object.
     pub fn get(&self, key: &str) -> Option<&Value> {

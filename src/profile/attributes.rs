@@ -21,24 +21,32 @@
 use super::{derive_stage, Campaign, Profile, ProfileConfig};
 use crate::context::PageContext;
 use crate::geo;
+use crate::value::put;
 use crate::Value;
 
 /// Builds the attributes for deciding on this page.
 pub fn attributes(profile: &Profile, ctx: &PageContext, config: &ProfileConfig) -> Value {
     let mut out: Vec<(String, Value)> = Vec::with_capacity(32);
-    let mut put = |k: &str, v: Value| out.push((k.to_owned(), v));
-    put("id", Value::from(profile.id.as_str()));
-    put("visits", Value::Number(f64::from(profile.sessions)));
-    put("pageViews", Value::Number(f64::from(profile.page_views)));
+    put(&mut out, "id", Value::from(profile.id.as_str()));
+    put(
+        &mut out,
+        "visits",
+        Value::Number(f64::from(profile.sessions)),
+    );
+    put(
+        &mut out,
+        "pageViews",
+        Value::Number(f64::from(profile.page_views)),
+    );
     let stage = profile.stage.max(derive_stage(profile, &config.stage));
-    put("stage", Value::from(stage.as_str()));
+    put(&mut out, "stage", Value::from(stage.as_str()));
     if let Some(pet) = &profile.pet {
-        put("pet", Value::from(pet.value.as_str()));
-        put("petSource", Value::from(pet.source.as_str()));
-        put("petConfidence", Value::Number(pet.confidence));
+        put(&mut out, "pet", Value::from(pet.value.as_str()));
+        put(&mut out, "petSource", Value::from(pet.source.as_str()));
+        put(&mut out, "petConfidence", Value::Number(pet.confidence));
     }
     if let Some(name) = &profile.name {
-        put("name", Value::from(name.as_str()));
+        put(&mut out, "name", Value::from(name.as_str()));
     }
     // The stored geo, or (before the page's ops are applied) what this page says.
     let fallback;
@@ -57,7 +65,7 @@ pub fn attributes(profile: &Profile, ctx: &PageContext, config: &ProfileConfig) 
         let mut o = Vec::new();
         let mut field = |k: &str, v: Option<&str>| {
             if let Some(v) = v {
-                o.push((k.to_owned(), Value::from(v)));
+                put(&mut o, k, Value::from(v));
             }
         };
         field("country", g.country.as_deref());
@@ -65,20 +73,20 @@ pub fn attributes(profile: &Profile, ctx: &PageContext, config: &ProfileConfig) 
         field("hemisphere", g.hemisphere.map(geo::Hemisphere::as_str));
         field("timeZone", g.time_zone.as_deref());
         field("source", Some(g.source.as_str()));
-        put("geo", Value::Object(o));
+        put(&mut out, "geo", Value::Object(o));
     }
     let mut topics = Vec::new();
     for (t, s) in profile.topics.ranked(ctx.now, config.topic_half_life_ms) {
         topics.push((t, Value::Number(super::topics::round2(s))));
     }
-    put("topics", Value::Object(topics));
+    put(&mut out, "topics", Value::Object(topics));
     let mut events = Vec::with_capacity(profile.events.len());
     for e in &profile.events {
         events.push((e.name.clone(), Value::Number(f64::from(e.count))));
     }
-    put("events", Value::Object(events));
-    put("utm", touch(profile.last_touch.as_ref()));
-    put("firstUtm", touch(profile.first_touch.as_ref()));
+    put(&mut out, "events", Value::Object(events));
+    put(&mut out, "utm", touch(profile.last_touch.as_ref()));
+    put(&mut out, "firstUtm", touch(profile.first_touch.as_ref()));
     out.extend(ctx.attributes(geo.and_then(|g| g.hemisphere)));
     for (key, value) in &profile.custom {
         if !out.iter().any(|(k, _)| k == key) {
@@ -93,11 +101,11 @@ fn touch(c: Option<&Campaign>) -> Value {
     if let Some(c) = c {
         for (i, (field, _)) in super::campaign::FIELDS.iter().enumerate() {
             if let Some(v) = c.field(i) {
-                o.push(((*field).to_owned(), Value::from(v)));
+                put(&mut o, field, Value::from(v));
             }
         }
         if let Some(r) = &c.referrer {
-            o.push(("referrer".to_owned(), Value::from(r.as_str())));
+            put(&mut o, "referrer", Value::from(r.as_str()));
         }
     }
     Value::Object(o)

@@ -28,6 +28,7 @@ use super::decode::decode;
 use super::{migrate, Profile, ProfileConfig};
 use crate::geo::Hemisphere;
 use crate::platform::RandomSource;
+use crate::value::put;
 use crate::Value;
 
 /// The schema version [`encode`] writes.
@@ -114,15 +115,14 @@ fn read(value: &Value, config: &ProfileConfig) -> Result<(Profile, u32)> {
 /// The stored form of `profile` (schema [`SCHEMA_VERSION`]).
 pub fn encode(p: &Profile) -> Value {
     let mut o: Vec<(String, Value)> = Vec::with_capacity(24);
-    let mut put = |k: &str, v: Value| o.push((k.to_owned(), v));
-    put("v", num(SCHEMA_VERSION));
-    put("id", Value::from(p.id.as_str()));
-    put("created", time(p.created));
-    put("seen", time(p.last_seen));
-    put("sessions", num(p.sessions));
-    put("sessionStart", time(p.session_start));
-    put("views", num(p.page_views));
-    put("stage", Value::from(p.stage.as_str()));
+    put(&mut o, "v", num(SCHEMA_VERSION));
+    put(&mut o, "id", Value::from(p.id.as_str()));
+    put(&mut o, "created", time(p.created));
+    put(&mut o, "seen", time(p.last_seen));
+    put(&mut o, "sessions", num(p.sessions));
+    put(&mut o, "sessionStart", time(p.session_start));
+    put(&mut o, "views", num(p.page_views));
+    put(&mut o, "stage", Value::from(p.stage.as_str()));
     if let Some(g) = &p.geo {
         let mut geo = Vec::new();
         opt(&mut geo, "country", g.country.as_deref());
@@ -130,22 +130,19 @@ pub fn encode(p: &Profile) -> Value {
         opt(&mut geo, "tz", g.time_zone.as_deref());
         opt(&mut geo, "hemisphere", g.hemisphere.map(Hemisphere::as_str));
         opt(&mut geo, "source", Some(g.source.as_str()));
-        put("geo", Value::Object(geo));
+        put(&mut o, "geo", Value::Object(geo));
     }
     if let Some(pet) = &p.pet {
-        put(
-            "pet",
-            Value::Object(vec![
-                ("value".to_owned(), Value::from(pet.value.as_str())),
-                ("source".to_owned(), Value::from(pet.source.as_str())),
-                ("confidence".to_owned(), Value::Number(pet.confidence)),
-            ]),
-        );
+        let mut members = Vec::with_capacity(3);
+        put(&mut members, "value", Value::from(pet.value.as_str()));
+        put(&mut members, "source", Value::from(pet.source.as_str()));
+        put(&mut members, "confidence", Value::Number(pet.confidence));
+        put(&mut o, "pet", Value::Object(members));
     }
     if let Some(name) = &p.name {
-        put("name", Value::from(name.as_str()));
+        put(&mut o, "name", Value::from(name.as_str()));
     }
-    put("topicsAt", time(p.topics.at));
+    put(&mut o, "topicsAt", time(p.topics.at));
     // Plain loops, not iterator chains: each `map(..).collect()` is its own code in the wasm.
     let mut topics = Vec::with_capacity(p.topics.scores.len());
     for (t, s) in &p.topics.scores {
@@ -154,13 +151,13 @@ pub fn encode(p: &Profile) -> Value {
             topics.push((t.clone(), Value::Number(s)));
         }
     }
-    put("topics", Value::Object(topics));
+    put(&mut o, "topics", Value::Object(topics));
     let mut events = Vec::with_capacity(p.events.len());
     for e in &p.events {
         let row = vec![num(e.count), time(e.last)];
         events.push((e.name.clone(), Value::Array(row)));
     }
-    put("events", Value::Object(events));
+    put(&mut o, "events", Value::Object(events));
     for (key, touch) in [("firstTouch", &p.first_touch), ("lastTouch", &p.last_touch)] {
         if let Some(c) = touch {
             let mut t = Vec::new();
@@ -168,8 +165,8 @@ pub fn encode(p: &Profile) -> Value {
                 opt(&mut t, field, c.field(i));
             }
             opt(&mut t, "referrer", c.referrer.as_deref());
-            t.push(("at".to_owned(), time(c.at)));
-            put(key, Value::Object(t));
+            put(&mut t, "at", time(c.at));
+            put(&mut o, key, Value::Object(t));
         }
     }
     let mut exposures = Vec::with_capacity(p.exposures.len());
@@ -183,21 +180,21 @@ pub fn encode(p: &Profile) -> Value {
         ];
         exposures.push((e.rule.clone(), Value::Array(row)));
     }
-    put("exposures", Value::Object(exposures));
+    put(&mut o, "exposures", Value::Object(exposures));
     let mut assignments = Vec::with_capacity(p.assignments.len());
     for (k, v) in &p.assignments {
         assignments.push((k.clone(), num(*v)));
     }
-    put("assignments", Value::Object(assignments));
-    put("custom", Value::Object(p.custom.clone()));
+    put(&mut o, "assignments", Value::Object(assignments));
+    put(&mut o, "custom", Value::Object(p.custom.clone()));
     if p.erased_at > 0.0 {
-        put("erasedAt", time(p.erased_at));
+        put(&mut o, "erasedAt", time(p.erased_at));
     }
     if !p.applied.is_empty() {
-        put("applied", texts(&p.applied));
+        put(&mut o, "applied", texts(&p.applied));
     }
     if !p.erase_pending.is_empty() {
-        put("erasePending", texts(&p.erase_pending));
+        put(&mut o, "erasePending", texts(&p.erase_pending));
     }
     Value::Object(o)
 }
@@ -221,7 +218,7 @@ fn time(t: f64) -> Value {
 
 fn opt(o: &mut Vec<(String, Value)>, key: &str, v: Option<&str>) {
     if let Some(v) = v {
-        o.push((key.to_owned(), Value::from(v)));
+        put(o, key, Value::from(v));
     }
 }
 

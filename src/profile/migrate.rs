@@ -9,6 +9,7 @@
 
 use super::topics::decay;
 use super::ProfileConfig;
+use crate::value::put;
 use crate::Value;
 
 type Step = fn(Value, &ProfileConfig) -> Result<Value, &'static str>;
@@ -66,10 +67,10 @@ fn v1_to_v2(old: Value, config: &ProfileConfig) -> Result<Value, &'static str> {
                 let mut scores = Vec::with_capacity(parsed.len());
                 for (t, s, when) in parsed {
                     let decayed = s * decay(at - when, config.topic_half_life_ms);
-                    scores.push((t.to_owned(), Value::Number(decayed)));
+                    put(&mut scores, t, Value::Number(decayed));
                 }
-                new.push(("topicsAt".to_owned(), Value::Number(at)));
-                new.push(("topics".to_owned(), Value::Object(scores)));
+                put(&mut new, "topicsAt", Value::Number(at));
+                put(&mut new, "topics", Value::Object(scores));
             }
             "events" => {
                 // Version 1 kept no times: the last visit is the best guess.
@@ -79,13 +80,13 @@ fn v1_to_v2(old: Value, config: &ProfileConfig) -> Result<Value, &'static str> {
                     let row = vec![n.clone(), Value::Number(seen)];
                     rows.push((name.clone(), Value::Array(row)));
                 }
-                new.push(("events".to_owned(), Value::Object(rows)));
+                put(&mut new, "events", Value::Object(rows));
             }
             "utm" => {
                 // Version 1 kept only the latest campaign; the first touch is unknown.
                 let mut touch = value.as_object().ok_or(BAD)?.to_vec();
-                touch.push(("at".to_owned(), Value::Number(seen)));
-                new.push(("lastTouch".to_owned(), Value::Object(touch)));
+                put(&mut touch, "at", Value::Number(seen));
+                put(&mut new, "lastTouch", Value::Object(touch));
             }
             _ => new.push((key.clone(), value.clone())),
         }
