@@ -203,10 +203,11 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
 
 /// Parses one change key of an action or item into `out`, or warns.
 fn parse_change(key: &str, value: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Change>) {
-    match key {
+    // One push and one warning for every key (each inline push of a `Change` is a copy of it).
+    let change = match key {
         "text" => match value.as_str() {
-            Some(s) => out.push(Change::Text(Template::parse(s))),
-            None => ctx.warn(path.to_owned(), "text must be a string; refused"),
+            Some(s) => Ok(Change::Text(Template::parse(s))),
+            None => Err("text must be a string; refused"),
         },
         "attributes" => {
             let Some(attrs) = value.as_object() else {
@@ -243,33 +244,33 @@ fn parse_change(key: &str, value: &Value, path: &str, ctx: &mut Ctx<'_>, out: &m
                     value: template,
                 });
             }
+            return;
         }
-        "addClass" | "removeClass" => match classes(value) {
-            Ok(list) if key == "addClass" => out.push(Change::AddClass(list)),
-            Ok(list) => out.push(Change::RemoveClass(list)),
-            Err(reason) => ctx.warn(path.to_owned(), reason),
-        },
+        "addClass" | "removeClass" => classes(value).map(|list| {
+            if key == "addClass" {
+                Change::AddClass(list)
+            } else {
+                Change::RemoveClass(list)
+            }
+        }),
         "show" | "hide" => match value {
-            Value::Bool(true) if key == "show" => out.push(Change::Show),
-            Value::Bool(true) => out.push(Change::Hide),
-            _ => ctx.warn(
-                path.to_owned(),
-                "show and hide take the value true; refused",
-            ),
+            Value::Bool(true) if key == "show" => Ok(Change::Show),
+            Value::Bool(true) => Ok(Change::Hide),
+            _ => Err("show and hide take the value true; refused"),
         },
         "template" => match value.as_str() {
-            Some(id) if valid_token(id) => out.push(Change::Template(id.to_owned())),
-            _ => ctx.warn(
-                path.to_owned(),
-                "template must be the id of a <template> element (no spaces); refused",
-            ),
+            Some(id) if valid_token(id) => Ok(Change::Template(id.to_owned())),
+            _ => Err("template must be the id of a <template> element (no spaces); refused"),
         },
-        "items" | "selector" => ctx.warn(path.to_owned(), "not allowed inside an item; ignored"),
-        "html" | "innerHTML" | "outerHTML" | "script" | "eval" => ctx.warn(
-            path.to_owned(),
-            "markup and script are never inserted from data: use text or template; refused",
-        ),
-        _ => ctx.warn(path.to_owned(), "unknown action key; ignored"),
+        "items" | "selector" => Err("not allowed inside an item; ignored"),
+        "html" | "innerHTML" | "outerHTML" | "script" | "eval" => {
+            Err("markup and script are never inserted from data: use text or template; refused")
+        }
+        _ => Err("unknown action key; ignored"),
+    };
+    match change {
+        Ok(change) => out.push(change),
+        Err(reason) => ctx.warn(path.to_owned(), reason),
     }
 }
 
