@@ -266,7 +266,49 @@ fn decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy(&out)
+}
+
+/// `String::from_utf8_lossy`, by hand: each maximal invalid subpart becomes one U+FFFD (Unicode's
+/// recommended practice, which std and browsers follow). std's version is about 1 KB of wasm.
+fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let lead = bytes[i];
+        // Length of the sequence, and the range of its second byte (the others are 80..=BF).
+        let (len, low, high) = match lead {
+            0x00..=0x7F => (1, 0, 0),
+            0xC2..=0xDF => (2, 0x80, 0xBF),
+            0xE0 => (3, 0xA0, 0xBF),
+            0xE1..=0xEC | 0xEE..=0xEF => (3, 0x80, 0xBF),
+            0xED => (3, 0x80, 0x9F),
+            0xF0 => (4, 0x90, 0xBF),
+            0xF1..=0xF3 => (4, 0x80, 0xBF),
+            0xF4 => (4, 0x80, 0x8F),
+            _ => (0, 0, 0),
+        };
+        let mut n = 1;
+        while n < len {
+            let (lo, hi) = if n == 1 { (low, high) } else { (0x80, 0xBF) };
+            match bytes.get(i + n) {
+                Some(&b) if (lo..=hi).contains(&b) => n += 1,
+                _ => break,
+            }
+        }
+        if n == len {
+            let mask = if len == 1 { 0x7F } else { 0x7F >> len };
+            let mut c = u32::from(lead) & mask;
+            for &b in &bytes[i + 1..i + len] {
+                c = (c << 6) | u32::from(b & 0x3F);
+            }
+            out.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
+        } else {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+        i += n;
+    }
+    out
 }
 
 /// The first `max` characters of `s` (whole characters, never a split code point).
@@ -280,6 +322,33 @@ pub fn clip(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_agrees_with_std() {
+        let check = |bytes: &[u8]| {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes), "{bytes:x?}");
+        };
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                check(&[a, b]);
+            }
+        }
+        let edges = [
+            0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+            0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF,
+        ];
+        for a in edges {
+            for b in edges {
+                for c in edges {
+                    for d in edges {
+                        check(&[a, b, c, d]);
+                        check(&[a, b, c, d, a]);
+                    }
+                }
+            }
+        }
+        check("猫 🐱 café".as_bytes());
+    }
 
     #[test]
     fn urls_split_into_host_path_and_query() {
