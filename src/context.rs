@@ -209,7 +209,11 @@ pub fn split_url(url: &str) -> UrlParts<'_> {
             let rest = rest.get(2..).unwrap_or("");
             let end = rest.find('/').unwrap_or(rest.len());
             let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
-            let host = authority.rsplit('@').next().unwrap_or("");
+            // After the last `@` (user info), found by bytes: `rsplit` costs 0.7 KB of wasm.
+            let host = match authority.bytes().rposition(|b| b == b'@') {
+                Some(at) => authority.get(at + 1..).unwrap_or(""),
+                None => authority,
+            };
             let host = host.split(':').next().unwrap_or("");
             (host, path)
         }
