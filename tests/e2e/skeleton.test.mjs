@@ -1,9 +1,10 @@
 // The walking skeleton, end to end: real server, real Chromium, as a visitor meets it.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { distWithout, frameRecorder, launchBrowser, pagesDir, root, startServer, watchConsole } from "./harness.mjs";
+import { distWithout, frameRecorder, launchBrowser, root, startServer, watchConsole } from "./harness.mjs";
 
 const ORIGINAL = "Welcome to Pawsome Pets!";
 const PERSONALIZED = "Welcome back! Your pets missed you.";
@@ -152,12 +153,50 @@ describe("bad starts show the original content and say why", () => {
   }
 
   describe("Content-Security-Policy", () => {
+    // One page per policy, the same page otherwise (a <meta> policy; the loader tag carries the
+    // nonce where the policy has one).
+    const POLICIES = {
+      // No 'wasm-unsafe-eval': the browser refuses to compile Tailor's WebAssembly.
+      "csp-strict": "default-src 'self'; script-src 'self'",
+      // The only thing Tailor needs from a strict policy: 'wasm-unsafe-eval'.
+      "csp-wasm": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
+      // Nonces without 'self' for scripts: the engine script runs only with the loader's nonce.
+      "csp-nonce": "default-src 'self'; script-src 'nonce-tailor-e2e' 'wasm-unsafe-eval'; style-src 'self'",
+      // Trusted Types enforced: the engine script's URL comes from Tailor's "tailor" policy...
+      "csp-trusted-types": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+        "require-trusted-types-for 'script'; trusted-types tailor",
+      // ... or, with no policy allowed, the loader imports the engine as a module.
+      "csp-trusted-types-none": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+        "require-trusted-types-for 'script'; trusted-types 'none'",
+    };
     let server;
+    let site;
     before(async () => {
-      server = await startServer({ site: pagesDir });
+      site = mkdtempSync(join(tmpdir(), "tailor-csp-"));
+      for (const [name, policy] of Object.entries(POLICIES)) {
+        const nonce = policy.match(/'nonce-([^']+)'/);
+        writeFileSync(join(site, name + ".html"), `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta http-equiv="Content-Security-Policy" content="${policy}">
+  <title>${name}</title>
+  <script type="application/json" id="tailor-rules">
+  {"rules":[{"id":"always","actions":[{"selector":"#greeting","text":"Personalized"}]}]}
+  </script>
+  <script${nonce ? ` nonce="${nonce[1]}"` : ""} src="/dist/tailor.js"></script>
+</head>
+<body>
+  <h1 id="greeting" data-tailor-slot="greeting">Original greeting</h1>
+</body>
+</html>
+`);
+      }
+      server = await startServer({ site });
     });
     after(async () => {
       await server?.stop();
+      if (site) rmSync(site, { recursive: true, force: true });
     });
 
     test("without 'wasm-unsafe-eval' the page keeps its content and the console says why", async () => {
