@@ -108,10 +108,12 @@
 
   var rulesAtStart = inlineRules() || cachedRules();
   var selectors = [];
+  var validAtStart = false; // rulesAtStart parsed: loadRules need not check it again
   try {
     if (rulesAtStart) selectors = selectorsOf(JSON.parse(rulesAtStart));
+    validAtStart = true;
   } catch (e) {
-    /* not JSON: the engine is never started with these rules, and says why */
+    /* not JSON: the engine is never started with these rules, and loadRules says why */
   }
   var unhide = hide(selectors);
   function reveal() {
@@ -164,7 +166,7 @@
   function loadRules() {
     var inline = inlineRules();
     if (inline !== null) {
-      parseRules(inline, "the inline #tailor-rules block");
+      if (!(validAtStart && inline === rulesAtStart)) parseRules(inline, "the inline #tailor-rules block");
       return Promise.resolve(inline);
     }
     if (rulesAtStart) return Promise.resolve(rulesAtStart);

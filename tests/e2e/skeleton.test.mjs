@@ -152,6 +152,31 @@ describe("bad starts show the original content and say why", () => {
     });
   }
 
+  test("inline rules that are not JSON: original content, and the console says where", async () => {
+    const site = mkdtempSync(join(tmpdir(), "tailor-broken-"));
+    writeFileSync(join(site, "index.html"), `<!doctype html><html><head><meta charset="utf-8"><title>broken</title>
+<script type="application/json" id="tailor-rules">{"rules": [{"id": "r1",</script>
+<script src="/dist/tailor.js"></script></head>
+<body><h1 id="greeting" data-tailor-slot="greeting">Original greeting</h1></body></html>`);
+    const server = await startServer({ site });
+    try {
+      const page = await browser.newPage();
+      const { messages, errors } = watchConsole(page);
+      await page.goto(server.url + "/");
+      await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
+      assert.equal(await greetingOf(page), "Original greeting");
+      await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
+      const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
+      assert.match(error?.text ?? "", /the inline #tailor-rules block is not valid JSON/);
+      assert.ok(!messages.some((m) => m.text.includes("not ready after")), "revealed by the failure, not the timeout");
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await server.stop();
+      rmSync(site, { recursive: true, force: true });
+    }
+  });
+
   describe("Content-Security-Policy", () => {
     // One page per policy, the same page otherwise (a <meta> policy; the loader tag carries the
     // nonce where the policy has one).
