@@ -165,24 +165,11 @@ fn write_number(n: f64, out: &mut String, number: PrintNumber) {
     if !n.is_finite() {
         out.push_str("null");
     } else if n.fract() == 0.0 && n.abs() < 1e15 {
-        let mut digits = [0u8; 16];
-        let mut rest = n.abs() as u64;
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
         // -0 prints as 0.
         if n < 0.0 {
             out.push('-');
         }
-        for &d in &digits[at..] {
-            out.push(char::from(d));
-        }
+        crate::rules::text::push_u64(out, n.abs() as u64);
     } else {
         out.push_str(&number(n));
     }
