@@ -213,11 +213,11 @@
     var url = base + CORE;
     var el = document.createElement("script");
     var trusted = scriptUrl(url);
+    if (trusted === null) return importCore(url); // Trusted Types would refuse the URL
     try {
-      if (trusted === null) throw new TypeError("no Trusted Types policy");
       el.src = trusted;
     } catch (e) {
-      return importCore(url); // Trusted Types would refuse the URL
+      return importCore(url); // a Trusted Types default policy refused it
     }
     return new Promise(function (resolve, reject) {
       el.async = true;
@@ -230,9 +230,11 @@
       if (el.crossOrigin || new URL(el.src).origin === location.origin) el.integrity = CORE_INTEGRITY;
       el.onload = function () {
         el.remove();
-        var core = el.tailorCore;
-        if (core && typeof core.wasm === "string") resolve(core);
-        else reject(new Error(el.src + " is not Tailor's engine"));
+        try {
+          resolve(engineOf(el.tailorCore, el.src));
+        } catch (e) {
+          reject(e);
+        }
       };
       el.onerror = function () {
         el.remove();
@@ -245,14 +247,19 @@
     });
   }
 
+  // What the engine script handed over, checked: `{ initSync, Tailor, wasm }`.
+  function engineOf(core, url) {
+    if (core && typeof core.wasm === "string") return core;
+    throw new Error(url + " is not Tailor's engine");
+  }
+
   // Trusted Types enforced, and the page allows no "tailor" policy: a dynamic import is not
   // subject to Trusted Types. Run as a module, the engine script hands itself over on `self`.
   function importCore(url) {
-    return import(url).then(function (_) {
+    return import(url).then(function () {
       var core = window.tailorCore;
       window.tailorCore = undefined;
-      if (core && typeof core.wasm === "string") return core;
-      throw new Error(url + " is not Tailor's engine");
+      return engineOf(core, url);
     }, function (e) {
       throw new Error("could not load " + url + " (" + ((e && e.message) || e) + ")");
     });
