@@ -546,15 +546,9 @@ impl Tailor {
             return;
         }
         self.ctx.time_zone = zone;
-        let ctx = &self.ctx;
-        let place = crate::geo::resolve(
-            ctx.geo_hint.as_deref(),
-            self.config.profile.geo.as_deref(),
-            ctx.time_zone.as_deref(),
-        );
-        if let Some(geo) = place {
-            let at = js_sys::Date::now();
-            self.live.record(Op::Geo { at, geo }, &self.config.profile);
+        let place = profile::geo_op(&self.ctx, &self.config.profile, js_sys::Date::now());
+        if let Some(op) = place {
+            self.live.record(op, &self.config.profile);
         }
     }
 

@@ -29,7 +29,7 @@ pub use campaign::Campaign;
 pub use codec::{encode, load, LoadStatus, SCHEMA_VERSION};
 pub use exposure::{Exposure, ExposureCounts};
 pub use live::{rebase, LiveProfile, Save};
-pub use ops::{apply, apply_all, page_ops, Op};
+pub use ops::{apply, apply_all, geo_op, page_ops, Op};
 pub use pet::{infer_pet, Pet, PetRules, PetSource};
 pub use stage::{derive_stage, Stage, StageRules};
 pub use topics::Topics;

@@ -64,17 +64,23 @@ impl Op {
     }
 }
 
-/// The ops a page load records: where the visitor is (hint, site config or time zone) and the
-/// page view itself with its topics and campaign touch.
-pub fn page_ops(ctx: &PageContext, topics: &[(&str, f64)], config: &ProfileConfig) -> Vec<Op> {
-    let mut ops = Vec::with_capacity(2);
+/// Where the visitor is, as the context says (hint, then site config, then time zone), recorded
+/// `at`; `None` when nothing places them.
+pub fn geo_op(ctx: &PageContext, config: &ProfileConfig, at: f64) -> Option<Op> {
     let geo = geo::resolve(
         ctx.geo_hint.as_deref(),
         config.geo.as_deref(),
         ctx.time_zone.as_deref(),
-    );
-    if let Some(geo) = geo {
-        ops.push(Op::Geo { at: ctx.now, geo });
+    )?;
+    Some(Op::Geo { at, geo })
+}
+
+/// The ops a page load records: where the visitor is ([`geo_op`]) and the page view itself with
+/// its topics and campaign touch.
+pub fn page_ops(ctx: &PageContext, topics: &[(&str, f64)], config: &ProfileConfig) -> Vec<Op> {
+    let mut ops = Vec::with_capacity(2);
+    if let Some(op) = geo_op(ctx, config, ctx.now) {
+        ops.push(op);
     }
     ops.push(Op::PageView {
         at: ctx.now,
