@@ -107,6 +107,31 @@ const RECORDER = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
+/** The loader's start-up marks (js/tailor.js), each with the times seen over the loads. */
+function startupMarks() {
+  const names = ["loader", "fetched", "instantiated", "constructed", "rules", "decided"];
+  return Object.fromEntries(names.map((name) => ["tailor:" + name, []]));
+}
+
+function printMarks(prefix, marks) {
+  for (const [name, list] of Object.entries(marks)) {
+    if (list.length) print(prefix + name.slice(7) + "_median_ms", median(list).toFixed(1));
+  }
+}
+
+/** Loads `url` in `page`, waits for 10 frames and returns the recorder's figures; adds the
+ * page's start-up marks to `marks` when given. */
+async function load(page, url, marks) {
+  await page.goto(url, { waitUntil: "load" });
+  await page.waitForFunction(() => window.__bench.frames >= 10);
+  const rec = await page.evaluate(() => window.__bench);
+  if (marks) {
+    const seen = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
+    for (const [name, at] of seen) if (marks[name]) marks[name].push(at);
+  }
+  return rec;
+}
+
 async function flickerFigures(browser) {
   const site = mkdtempSync(join(tmpdir(), "tailor-flicker-"));
   benchPage(site);
@@ -122,21 +147,18 @@ async function flickerFigures(browser) {
     const tailor = [];
     const parsed = [];
     const inline = [];
-    const marks = { "tailor:loader": [], "tailor:fetched": [], "tailor:instantiated": [], "tailor:constructed": [], "tailor:rules": [], "tailor:decided": [] };
+    const marks = startupMarks();
     let framesWithOriginal = 0;
     let incomplete = 0;
     for (let i = 0; i < 20; i++) {
       for (const [path, out] of [["/tailor.html", tailor], ["/inline.html", inline]]) {
-        await page.goto(server.url + path, { waitUntil: "load" });
-        await page.waitForFunction(() => window.__bench.frames >= 10);
-        const rec = await page.evaluate(() => window.__bench);
+        const isTailor = path === "/tailor.html";
+        const rec = await load(page, server.url + path, isTailor ? marks : null);
         if (rec.appliedAt === null) incomplete++;
         else out.push(rec.appliedAt);
-        if (path === "/tailor.html" && rec.parsedAt !== null) parsed.push(rec.parsedAt);
-        if (path === "/tailor.html") {
+        if (isTailor) {
           framesWithOriginal += rec.original;
-          const seen = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
-          for (const [name, at] of seen) if (marks[name]) marks[name].push(at);
+          if (rec.parsedAt !== null) parsed.push(rec.parsedAt);
         }
       }
     }
@@ -148,34 +170,24 @@ async function flickerFigures(browser) {
     // small page), so Tailor's time is about this plus the engine's own start-up.
     print("dom.applied.tailor_page_parsed_median_ms", median(parsed).toFixed(1));
     print("dom.applied.ratio_to_inline", (median(tailor) / median(inline)).toFixed(2) + " (budget 1.5)");
-    for (const [name, list] of Object.entries(marks)) {
-      if (list.length) print("dom.startup." + name.slice(7) + "_median_ms", median(list).toFixed(1));
-    }
+    printMarks("dom.startup.", marks);
 
     // The first page in a new tab: a new renderer process, so nothing is warm (no in-memory
     // cache, no compiled code, no locale data). Both pages are loaded the same way.
     const fresh = { tailor: [], inline: [] };
-    const freshMarks = Object.fromEntries(Object.keys(marks).map((name) => [name, []]));
+    const freshMarks = startupMarks();
     for (let i = 0; i < 10; i++) {
       for (const kind of ["tailor", "inline"]) {
         const tab = await context.newPage();
-        await tab.goto(server.url + "/" + kind + ".html", { waitUntil: "load" });
-        await tab.waitForFunction(() => window.__bench.frames >= 10);
-        const rec = await tab.evaluate(() => window.__bench);
+        const rec = await load(tab, server.url + "/" + kind + ".html", kind === "tailor" ? freshMarks : null);
         if (rec.appliedAt !== null) fresh[kind].push(rec.appliedAt);
-        if (kind === "tailor") {
-          const seen = await tab.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, m.startTime]));
-          for (const [name, at] of seen) if (freshMarks[name]) freshMarks[name].push(at);
-        }
         await tab.close();
       }
     }
     print("dom.new_tab.tailor_median_ms", median(fresh.tailor).toFixed(1));
     print("dom.new_tab.inline_median_ms", median(fresh.inline).toFixed(1));
     print("dom.new_tab.ratio_to_inline", (median(fresh.tailor) / median(fresh.inline)).toFixed(2));
-    for (const [name, list] of Object.entries(freshMarks)) {
-      if (list.length) print("dom.new_tab." + name.slice(7) + "_median_ms", median(list).toFixed(1));
-    }
+    printMarks("dom.new_tab.", freshMarks);
     await context.close();
   } finally {
     await server.stop();
