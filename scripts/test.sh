@@ -45,8 +45,8 @@ cargo test --target wasm32-unknown-unknown -p tailor "${browser_tests[@]}" 2>&1 
 read -r browser_pass browser_fail < <(cargo_counts "$log/browser.txt")
 
 echo
-echo "== 3/3 end to end: Playwright (system Chromium) against tailor serve; docs examples through tailor check"
-node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ tests/docs_examples.test.mjs 2>&1 | tee "$log/e2e.txt" || status=1
+echo "== 3/3 end to end: Playwright (system Chromium) against tailor serve; docs examples through tailor check; the size guard"
+node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ tests/docs_examples.test.mjs tests/size_guard.test.mjs 2>&1 | tee "$log/e2e.txt" || status=1
 e2e_pass=$(awk '/^ℹ pass/ {print $3}' "$log/e2e.txt")
 e2e_fail=$(awk '/^ℹ fail/ {print $3}' "$log/e2e.txt")
 
