@@ -18,6 +18,7 @@ pub mod platform;
 pub mod profile;
 pub mod rules;
 pub mod sync;
+pub(crate) mod text;
 pub mod value;
 
 pub use value::Value;

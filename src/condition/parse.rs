@@ -18,7 +18,7 @@ use super::js::{to_js_string, to_lower, truthy, Primitive};
 use super::version::{padded_version, version_text};
 use super::ConditionError;
 use crate::pattern::Pattern;
-use crate::rules::text::push_u64;
+use crate::text::push_u64;
 use crate::Value;
 
 /// Conditions nest at most this deep; deeper ones are invalid, so that neither parsing nor

@@ -50,7 +50,8 @@ mod lint;
 mod parse;
 mod scope;
 mod template;
-pub(crate) mod text;
+/// Number and path text helpers live at the crate root ([`crate::text`]), below every module.
+pub(crate) use crate::text;
 mod url;
 
 pub use action::{Action, Change, Edit, Resolved};

@@ -169,7 +169,7 @@ fn write_number(n: f64, out: &mut String, number: PrintNumber) {
         if n < 0.0 {
             out.push('-');
         }
-        crate::rules::text::push_u64(out, n.abs() as u64);
+        crate::text::push_u64(out, n.abs() as u64);
     } else {
         out.push_str(&number(n));
     }
