@@ -64,7 +64,13 @@
   // the fallback for browsers without one. Each selector is its own rule, so an invalid one
   // cannot void the others.
   function hide(selectors) {
-    var rules = ["[data-tailor-slot]"].concat(selectors).map(function (s) {
+    return hideRules(["[data-tailor-slot]"].concat(selectors));
+  }
+  function hideRule(selector) {
+    return hideRules([selector]);
+  }
+  function hideRules(selectors) {
+    var rules = selectors.map(function (s) {
       return s + "{visibility:hidden!important}";
     });
     try {
@@ -119,6 +125,69 @@
   function reveal() {
     if (unhide) unhide();
     unhide = null;
+  }
+
+  // Images. Chromium keeps painting an image's old, decoded picture until the new `src` or
+  // `srcset` has loaded, so revealing a changed image at once would show the original picture.
+  // The images among the hidden targets are noted before the decision; those whose source the
+  // decision changed stay hidden (by the `data-tailor-loading` rule of the anti-flicker sheet's
+  // own sheet) until the new picture is decoded, failed, or the timeout is reached.
+  var LOADING = "data-tailor-loading";
+  function sourceOf(img) {
+    var picture = img.parentNode && img.parentNode.nodeName === "PICTURE" ? img.parentNode : null;
+    var key = img.getAttribute("src") + "\n" + img.getAttribute("srcset");
+    if (picture) {
+      var sources = picture.getElementsByTagName("source");
+      for (var i = 0; i < sources.length; i++) key += "\n" + sources[i].getAttribute("srcset");
+    }
+    return key;
+  }
+  function imagesOf(selectors) {
+    var found = [];
+    ["[data-tailor-slot]"].concat(selectors).forEach(function (selector) {
+      var matched;
+      try {
+        matched = document.querySelectorAll(selector);
+      } catch (e) {
+        return; // invalid selector: the engine reports it
+      }
+      for (var i = 0; i < matched.length; i++) {
+        var el = matched[i];
+        var imgs = el.nodeName === "IMG" ? [el] : el.getElementsByTagName("img");
+        for (var j = 0; j < imgs.length; j++) {
+          if (found.indexOf(imgs[j]) < 0) found.push(imgs[j]);
+        }
+      }
+    });
+    return found.map(function (img) { return { img: img, was: sourceOf(img) }; });
+  }
+  var imageSheet = null;
+  function holdImages(images) {
+    var held = images.filter(function (n) {
+      return sourceOf(n.img) !== n.was && !(n.img.complete && n.img.naturalWidth > 0);
+    });
+    if (!held.length) return;
+    if (!imageSheet) imageSheet = hideRule("[" + LOADING + "]");
+    var left = Math.max(0, timeoutMs - (window.performance ? performance.now() : 0));
+    held.forEach(function (n) {
+      var img = n.img;
+      var done = false;
+      var release = function () {
+        if (done) return;
+        done = true;
+        img.removeAttribute(LOADING);
+        img.removeEventListener("load", release);
+        img.removeEventListener("error", release);
+      };
+      img.setAttribute(LOADING, "");
+      img.addEventListener("load", release);
+      img.addEventListener("error", release);
+      if (typeof img.decode === "function") img.decode().then(release, release);
+      setTimeout(function () {
+        if (!done) console.warn(PREFIX + "an image's new picture was not ready within " + timeoutMs + " ms; showing it as it loads.");
+        release();
+      }, left);
+    });
   }
 
   var timer = setTimeout(function () {
@@ -335,8 +404,10 @@
         // Decide and apply now, before the document is even parsed: elements that appear later
         // are changed by the MutationObserver before the browser paints them.
         mark("rules");
+        var images = imagesOf(selectors);
         state.report = engine.start(rules, !state.timedOut);
         mark("decided");
+        holdImages(images); // a changed image stays hidden until its new picture can paint
         reveal(); // every decided change is in place: nothing needs hiding any more
         observe(); // now: elements the parser adds next must not be missed
         // The rest waits for the next task, after the browser could paint the decision (adding

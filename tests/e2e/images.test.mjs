@@ -1,0 +1,91 @@
+// Image targets (issue 11): a changed image is revealed only when its new picture can paint.
+// Chromium keeps painting an image's old, decoded picture until a new `src` has loaded, so a
+// reveal right after the change would show the original picture for as long as the new one takes.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
+
+let browser;
+let server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer({ site: pagesDir });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const svg = (color) =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80"><rect width="120" height="80" fill="${color}"/></svg>`;
+const rules = { rules: [{ id: "hero", actions: [{ selector: "#hero", attributes: { src: "/t-img/cat.svg" } }] }] };
+const html = (timeout) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Image swap</title>
+<link rel="icon" href="/favicon.svg">
+<script type="application/json" id="tailor-rules">${JSON.stringify(rules)}</script>
+<script src="/dist/tailor.js" data-timeout="${timeout}"></script>
+</head><body><img id="hero" data-tailor-slot="hero" src="/t-img/dog.svg" alt="hero"></body></html>`;
+
+// Every animation frame: is the hero visible while showing anything but its new, loaded picture?
+const recorder = `(() => {
+  const record = { frames: 0, original: 0 };
+  window.__tailorFrames = record;
+  const tick = () => {
+    record.frames++;
+    const img = document.getElementById("hero");
+    if (img && img.isConnected && getComputedStyle(img).visibility !== "hidden") {
+      const fresh = (img.getAttribute("src") || "").endsWith("/cat.svg") && img.complete && img.naturalWidth > 0;
+      if (!fresh) record.original++;
+    }
+    if (record.frames < 600) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();`;
+
+// The page and its images come through routes: the original picture at once, the new one
+// `lateMs` late, and the engine script 250 ms late, so the page is parsed and the original
+// picture decoded (while hidden) before Tailor decides: the case where it used to flicker.
+async function open({ lateMs, timeout = 800 }) {
+  const context = await browser.newContext();
+  await context.addInitScript(recorder);
+  await context.route("**/t-img/page.html", (route) =>
+    route.fulfill({ contentType: "text/html", body: html(timeout) }));
+  await context.route("**/t-img/dog.svg", (route) => route.fulfill({ contentType: "image/svg+xml", body: svg("brown") }));
+  await context.route("**/t-img/cat.svg", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, lateMs));
+    await route.fulfill({ contentType: "image/svg+xml", body: svg("gray") });
+  });
+  await context.route("**/dist/tailor_core.js*", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await route.continue();
+  });
+  const page = await context.newPage();
+  const consoleLog = watchConsole(page);
+  await page.goto(server.url + "/t-img/page.html");
+  await page.evaluate(() => window.tailor.ready());
+  await page.waitForFunction(() => {
+    const img = document.getElementById("hero");
+    return img.complete && !img.hasAttribute("data-tailor-loading") && window.__tailorFrames.frames > 30;
+  }, null, { timeout: 10000 });
+  return { context, page, consoleLog };
+}
+
+describe("image targets", () => {
+  test("a new picture served 300 ms late: the original picture is never painted", async () => {
+    const { context, page, consoleLog } = await open({ lateMs: 300 });
+    assert.equal(await page.getAttribute("#hero", "src"), "/t-img/cat.svg");
+    const record = await page.evaluate(() => window.__tailorFrames);
+    assert.ok(record.frames > 30, `sampled ${record.frames} frames`);
+    assert.equal(record.original, 0, "frames showing the original or an unloaded picture");
+    assert.deepEqual(consoleLog.errors, []);
+    await context.close();
+  });
+
+  test("the wait is bounded by the timeout: a picture later than data-timeout is shown as it loads, with a warning", async () => {
+    const { context, page, consoleLog } = await open({ lateMs: 1500, timeout: 400 });
+    assert.equal(await page.getAttribute("#hero", "src"), "/t-img/cat.svg");
+    assert.ok(consoleLog.messages.some((m) => m.type === "warning" && /image's new picture was not ready/.test(m.text)),
+      JSON.stringify(consoleLog.messages));
+    await context.close();
+  });
+});
