@@ -378,6 +378,7 @@
   }
 
   var engine = null;
+  var config = null; // the site's configuration, read once when the engine is constructed
   var started = Promise.resolve()
     .then(function () {
       if (typeof WebAssembly !== "object") throw new Error("no WebAssembly");
@@ -397,7 +398,8 @@
       mark("fetched");
       return Promise.resolve(instantiate(core, decodeBase64(core.wasm))).then(function () {
         mark("instantiated");
-        engine = new core.Tailor(siteConfig(), navigator.globalPrivacyControl === true);
+        config = siteConfig();
+        engine = new core.Tailor(config, navigator.globalPrivacyControl === true);
         mark("constructed");
         return parts[1] || loadRules();
       }).then(function (rules) {
@@ -405,8 +407,15 @@
         // are changed by the MutationObserver before the browser paints them.
         mark("rules");
         var images = imagesOf(selectors);
-        state.report = engine.start(rules, !state.timedOut);
+        // A decision after the timeout: by default the page view keeps the original content the
+        // visitor has already seen (no late jump); `"late": "apply"` changes it late instead.
+        var late = state.timedOut && (data.late || config.late) !== "apply";
+        state.report = engine.start(rules, !late);
         mark("decided");
+        if (late) {
+          console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
+            "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
+        }
         holdImages(images); // a changed image stays hidden until its new picture can paint
         reveal(); // every decided change is in place: nothing needs hiding any more
         observe(); // now: elements the parser adds next must not be missed

@@ -71,7 +71,7 @@ impl SiteConfig {
                 "profile" => parse_profile(v, &mut config.profile, &mut warnings),
                 "sync" => parse_sync(v, &mut config.sync),
                 // Read by the loader, not the engine.
-                "timeout" | "debug" | "rules" => true,
+                "timeout" | "debug" | "rules" | "late" => true,
                 _ => {
                     warnings.push(["config: unknown key \"", key, "\" ignored"].concat());
                     continue;

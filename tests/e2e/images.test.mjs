@@ -89,3 +89,46 @@ describe("image targets", () => {
     await context.close();
   });
 });
+
+// The engine script arrives after data-timeout: the original content is shown, and the late
+// decision changes the page only when the site says `"late": "apply"`.
+async function lateView(config) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Late</title>
+<link rel="icon" href="/favicon.svg">
+<script type="application/json" id="tailor-config">${JSON.stringify(config)}</script>
+<script type="application/json" id="tailor-rules">${JSON.stringify({
+    rules: [{ id: "greet", actions: [{ selector: "#greeting", text: "Hello, late visitor!" }] }],
+  })}</script>
+<script src="/dist/tailor.js" data-timeout="150"></script>
+</head><body><h1 id="greeting">Welcome!</h1></body></html>`;
+  await context.route("**/t-late/page.html", (route) => route.fulfill({ contentType: "text/html", body }));
+  await context.route("**/dist/tailor_core.js*", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await route.continue();
+  });
+  const consoleLog = watchConsole(page);
+  await page.goto(server.url + "/t-late/page.html");
+  await page.evaluate(() => window.tailor.ready());
+  const text = await page.locator("#greeting").textContent();
+  await context.close();
+  return { text, messages: consoleLog.messages.map((m) => m.text), errors: consoleLog.errors };
+}
+
+describe("a decision after the timeout", () => {
+  test("by default the page view keeps its original content, and the console says so", async () => {
+    const { text, messages, errors } = await lateView({ consent: "implied" });
+    assert.equal(text, "Welcome!");
+    assert.ok(messages.some((m) => m.includes("not ready after 150 ms")), JSON.stringify(messages));
+    assert.ok(messages.some((m) => m.includes("keeps its original content")), JSON.stringify(messages));
+    assert.deepEqual(errors, []);
+  });
+
+  test('with "late": "apply" the late decision changes the page', async () => {
+    const { text, messages, errors } = await lateView({ consent: "implied", late: "apply" });
+    assert.equal(text, "Hello, late visitor!");
+    assert.ok(messages.some((m) => m.includes("not ready after 150 ms")), JSON.stringify(messages));
+    assert.deepEqual(errors, []);
+  });
+});
