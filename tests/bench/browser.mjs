@@ -88,7 +88,7 @@ async function engineFigures(browser) {
 // Records, from navigation start: every frame where any target shows its original content
 // visibly, and when all four show their personalized content.
 const RECORDER = `(() => {
-  const rec = { frames: 0, original: 0, appliedAt: null, parsedAt: null };
+  const rec = { frames: 0, original: 0, oldPicture: 0, appliedAt: null, parsedAt: null, hiddenFrom: null, hiddenTo: null };
   document.addEventListener("DOMContentLoaded", () => { rec.parsedAt = performance.now(); });
   window.__bench = rec;
   const checks = [${CHANGES.map((c) => `{ id: "${c.id}", shown: (el) => ${c.shown}, original: (el) => ${c.original} }`).join(",")}];
@@ -102,6 +102,14 @@ const RECORDER = `(() => {
   const tick = () => {
     rec.frames++;
     if (checks.some((c) => { const el = document.getElementById(c.id); return el && c.original(el) && visible(el); })) rec.original++;
+    // The hero changed but its new picture not loaded yet: Chromium paints the old one.
+    const hero = document.getElementById("hero");
+    if (hero && visible(hero) && hero.getAttribute("src") === "/cat.svg" && !(hero.complete && hero.naturalWidth > 0)) rec.oldPicture++;
+    if (checks.some((c) => { const el = document.getElementById(c.id); return el && !visible(el); })) {
+      const now = performance.now();
+      if (rec.hiddenFrom === null) rec.hiddenFrom = now;
+      rec.hiddenTo = now;
+    }
     if (rec.frames < 120) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -130,6 +138,50 @@ async function load(page, url, marks) {
     for (const [name, at] of seen) if (marks[name]) marks[name].push(at);
   }
   return rec;
+}
+
+/** Loads Tailor's and the inline page alternately, each in a fresh context (empty HTTP cache)
+ * holding the returning visitor's storage, with CDP network emulation when `network` is given;
+ * prints the medians, the ratio, the frames with original content or an old picture, and how
+ * long targets stayed hidden. */
+async function coldFigures(browser, server, storageState, prefix, network) {
+  const loads = Number(process.env.BENCH_COLD_LOADS || 15);
+  const times = { tailor: [], inline: [] };
+  const hidden = [];
+  let original = 0;
+  let oldPicture = 0;
+  let incomplete = 0;
+  for (let i = 0; i < loads; i++) {
+    for (const kind of ["tailor", "inline"]) {
+      const context = await browser.newContext({ storageState });
+      await context.addInitScript(RECORDER);
+      const page = await context.newPage();
+      if (network) {
+        const cdp = await context.newCDPSession(page);
+        const bytesPerSecond = (network.mbit * 1e6) / 8;
+        await cdp.send("Network.emulateNetworkConditions", {
+          offline: false, latency: network.latency, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
+        });
+      }
+      const rec = await load(page, server.url + "/" + kind + ".html");
+      if (rec.appliedAt === null) incomplete++;
+      else times[kind].push(rec.appliedAt);
+      if (kind === "tailor") {
+        original += rec.original;
+        oldPicture += rec.oldPicture;
+        if (rec.hiddenFrom !== null) hidden.push(rec.hiddenTo - rec.hiddenFrom);
+      }
+      await context.close();
+    }
+  }
+  print(prefix + "loads", loads + " each (incomplete " + incomplete + ")");
+  print(prefix + "tailor_median_ms", median(times.tailor).toFixed(1));
+  print(prefix + "inline_median_ms", median(times.inline).toFixed(1));
+  print(prefix + "ratio_to_inline", (median(times.tailor) / median(times.inline)).toFixed(2) +
+    (network ? "" : " (target 2.5)"));
+  print(prefix + "frames_showing_original", original);
+  print(prefix + "frames_showing_old_picture", oldPicture + " (budget 0)");
+  print(prefix + "targets_hidden_median_ms", hidden.length ? median(hidden).toFixed(1) : "0");
 }
 
 async function flickerFigures(browser) {
@@ -188,6 +240,13 @@ async function flickerFigures(browser) {
     print("dom.new_tab.inline_median_ms", median(fresh.inline).toFixed(1));
     print("dom.new_tab.ratio_to_inline", (median(fresh.tailor) / median(fresh.inline)).toFixed(2));
     printMarks("dom.new_tab.", freshMarks);
+
+    // A returning visitor with an empty HTTP cache (a new session days later): a fresh browser
+    // context per load with the visitor's storage, on loopback and on throttled networks.
+    const visitor = await context.storageState();
+    await coldFigures(browser, server, visitor, "dom.empty_cache.", null);
+    await coldFigures(browser, server, visitor, "dom.throttled_9mbit_40ms.", { latency: 40, mbit: 9 });
+    await coldFigures(browser, server, visitor, "dom.throttled_1_6mbit_150ms.", { latency: 150, mbit: 1.6 });
     await context.close();
   } finally {
     await server.stop();
