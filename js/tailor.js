@@ -22,6 +22,7 @@
   var data = (script && script.dataset) || {};
   var base = script && script.src ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/dist/";
   var timeoutMs = clamp(parseInt(data.timeout, 10), 0, 10000, 800);
+  var loaderStart = Date.now(); // data-timeout counts from here
   var state = { finished: false, timedOut: false, report: null, error: null };
 
   function clamp(n, lo, hi, fallback) {
@@ -168,7 +169,7 @@
     });
     if (!held.length) return;
     if (!imageSheet) imageSheet = hideRule("[" + LOADING + "]");
-    var left = Math.max(0, timeoutMs - (window.performance ? performance.now() : 0));
+    var left = Math.max(0, timeoutMs - (Date.now() - loaderStart)); // the timeout's own clock
     held.forEach(function (n) {
       var img = n.img;
       var done = false;
