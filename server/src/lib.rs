@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod report;
 pub mod report_page;
 pub mod retention;
+pub mod static_guard;
 pub mod store;
 
 pub use app::{app, AppState};

@@ -171,6 +171,38 @@ async fn serves_the_site_and_the_sdk_as_scripts() {
 }
 
 #[tokio::test]
+async fn dotfiles_and_overlong_names_are_not_found_in_the_site_and_the_sdk() {
+    let site = site("hidden");
+    std::fs::write(site.dir.join("site/.env"), "SECRET=1").unwrap();
+    std::fs::create_dir_all(site.dir.join("site/.git")).unwrap();
+    std::fs::write(site.dir.join("site/.git/config"), "[core]").unwrap();
+    std::fs::write(site.dir.join("dist/.env"), "SECRET=1").unwrap();
+    let long = "a".repeat(256);
+    for uri in [
+        "/.env".to_owned(),
+        "/%2eenv".to_owned(),
+        "/.git/config".to_owned(),
+        "/dist/.env".to_owned(),
+        format!("/{long}"),
+        format!("/{long}/index.html"),
+        format!("/dist/{long}"),
+    ] {
+        let answer = get(&site.router, &uri).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{uri}: {}",
+            answer.body
+        );
+        assert!(!answer.body.contains("SECRET"), "{uri}");
+    }
+    assert_eq!(
+        get(&site.router, "/index.html").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn the_sdk_goes_out_precompressed_when_the_browser_accepts_it() {
     let site = site("precompressed");
     let core = site.dir.join("dist/tailor_core.js");
