@@ -310,6 +310,40 @@ async fn malformed_or_unconsented_batches_are_refused_with_their_code() {
 }
 
 #[tokio::test]
+async fn positional_arrays_are_refused_where_objects_are_expected() {
+    // Serde's derived structs also read sequences, field by field in declaration order: the
+    // protocol is objects only, so each of these is malformed.
+    let site = site("arrays");
+    let r = &site.router;
+    let consent = r#""consent":{"sync":true,"personalization":true}"#;
+    let event = r#"{"id":"e1","type":"pageview","at":1767225600000,"path":"/"}"#;
+    let whole = format!(r#"[1,"{VISITOR}",[true],1767225600000,0,null,[{event}]]"#);
+    let positional_consent = three_events().replace(consent, r#""consent":[true]"#);
+    let positional_event = batch(VISITOR, &[r#"["e1","pageview",1767225600000]"#.to_owned()]);
+    let positional_profile = three_events().replace(
+        r#""profile":{"country":"JP","region":"JP-01","pet":"cat","topics":{"cat-food":2.5},"stage":"interest"}"#,
+        r#""profile":["JP",null,"cat"]"#,
+    );
+    assert!(three_events().contains(consent));
+    assert!(positional_profile.contains(r#""profile":["JP""#));
+    assert_eq!(
+        post(r, batch(VISITOR, &[event.to_owned()])).await.status,
+        StatusCode::OK
+    );
+    for body in [
+        whole,
+        positional_consent,
+        positional_event,
+        positional_profile,
+    ] {
+        assert_ne!(body, three_events());
+        post(r, body.clone())
+            .await
+            .refused(StatusCode::BAD_REQUEST, "invalid_json");
+    }
+}
+
+#[tokio::test]
 async fn size_limits_answer_413() {
     let site = site_with("sizes", |c| {
         c.max_body_bytes = 4096;
