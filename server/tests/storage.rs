@@ -404,3 +404,35 @@ async fn concurrent_batches_are_all_stored_exactly_once(store: Arc<dyn Storage>)
     }
     assert_eq!(stored, TASKS * BATCHES * EVENTS);
 }
+
+/// An erased visitor's id is gone from the bytes on disk, not only from queries: deleted cells
+/// and freed pages are zeroed (`secure_delete`) and the WAL, which still holds the pages as they
+/// were written, is checkpointed and truncated.
+#[tokio::test]
+async fn sqlite_erase_leaves_no_trace_of_the_visitor_in_the_files() {
+    let (fixture, store) = sqlite("erase_bytes");
+    let gone = support::visitor(0xdead_beef);
+    let kept = support::visitor(0xcafe);
+    let events: Vec<String> = (0..50)
+        .map(|i| pageview(&format!("p{i}"), T0 + i, "/cats"))
+        .collect();
+    store
+        .ingest(parse(&batch(&gone, &events)), T0 as i64)
+        .await
+        .unwrap();
+    store
+        .ingest(parse(&batch(&kept, &events)), T0 as i64)
+        .await
+        .unwrap();
+    let erased = store.erase_visitor(gone.clone()).await.unwrap();
+    assert_eq!(erased.visitors, 1);
+    let files = ["t.db", "t.db-wal"].map(|f| fixture.dir.join(f));
+    let contains = |needle: &str| {
+        files.iter().any(|f| {
+            let bytes = std::fs::read(f).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    };
+    assert!(contains(&kept), "the scan finds a visitor that was kept");
+    assert!(!contains(&gone), "the erased visitor's id is still on disk");
+}

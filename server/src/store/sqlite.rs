@@ -140,6 +140,10 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
         .map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(db_err)?;
+    // An erased visitor must not stay readable in the file: deleted cells and freed pages are
+    // overwritten with zeros, not only unlinked (the WAL is dealt with after each erase).
+    conn.pragma_update(None, "secure_delete", "ON")
+        .map_err(db_err)?;
     Ok(())
 }
 
@@ -206,6 +210,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
         }
     };
     let mut done = Vec::with_capacity(group.len());
+    let erased = group
+        .iter()
+        .any(|job| matches!(job, Job::Erase(..) | Job::DeleteInactive(..)));
     for job in group {
         match job {
             Job::Ingest(batch, now, reply) => {
@@ -223,6 +230,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
         }
     }
     let committed = tx.commit().map_err(db_err);
+    if erased && committed.is_ok() {
+        forget_wal(conn);
+    }
     for d in done {
         match d {
             Done::Ingest(reply, r) => drop(reply.send(committed.clone().and(r))),
@@ -287,6 +297,21 @@ fn ingest(conn: &Connection, batch: &Batch, now: i64) -> Result<IngestOutcome, r
         }
     }
     Ok(outcome)
+}
+
+/// The WAL holds every page as it was written, erased visitors included, until a checkpoint
+/// copies the pages back and TRUNCATE empties it. Erasures are rare (a visitor's request, the
+/// daily retention run), so the cost is paid only then. A reader in the middle of a query can
+/// keep the checkpoint from finishing: the next erase, or SQLite's own checkpoint, completes it.
+fn forget_wal(conn: &Connection) {
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+        row.get::<_, i64>(0)
+    });
+    match result {
+        Ok(0) => {}
+        Ok(_) => eprintln!("tailor: WAL checkpoint after an erase was blocked by a reader"),
+        Err(e) => eprintln!("tailor: WAL checkpoint after an erase failed: {e}"),
+    }
 }
 
 fn erase(conn: &Connection, visitor: &str) -> Result<Erased, rusqlite::Error> {
