@@ -73,6 +73,9 @@ enum Job {
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     reader: Arc<Mutex<Connection>>,
+    /// `/healthz` has its own connection: a lift report can hold the reader for seconds, and a
+    /// health check that waits behind it makes a load balancer drop a healthy server.
+    health: Arc<Mutex<Connection>>,
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
@@ -91,6 +94,8 @@ impl SqliteStore {
         migrate(&writer)?;
         let reader = Connection::open(path).map_err(db_err)?;
         configure(&reader)?;
+        let health = Connection::open(path).map_err(db_err)?;
+        configure(&health)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("tailor-sqlite-writer".into())
@@ -99,6 +104,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             jobs,
             reader: Arc::new(Mutex::new(reader)),
+            health: Arc::new(Mutex::new(health)),
         })
     }
 
@@ -119,7 +125,15 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     {
-        let reader = Arc::clone(&self.reader);
+        Self::read_on(&self.reader, work).await
+    }
+
+    async fn read_on<T, F>(connection: &Arc<Mutex<Connection>>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let reader = Arc::clone(connection);
         tokio::task::spawn_blocking(move || {
             let conn = reader
                 .lock()
@@ -409,7 +423,9 @@ impl Storage for SqliteStore {
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(self.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))))
+        Box::pin(Self::read_on(&self.health, |c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+        }))
     }
 
     fn ingest(&self, batch: Batch, now_ms: i64) -> StoreFuture<'_, IngestOutcome> {
@@ -455,6 +471,22 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    // The lock is held across the await on purpose: it stands for a report in progress.
+    #[allow(clippy::await_holding_lock)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ping_does_not_wait_behind_a_long_read() {
+        let dir = std::env::temp_dir().join(format!("tailor-db-ping-{}", std::process::id()));
+        let store = SqliteStore::open(&dir.join("t.db")).unwrap();
+        // What a long lift report does: hold the reader connection.
+        let busy = Arc::clone(&store.reader);
+        let held = busy.lock().unwrap();
+        let ping = tokio::time::timeout(std::time::Duration::from_secs(2), store.ping()).await;
+        drop(held);
+        assert!(matches!(ping, Ok(Ok(()))), "healthz waited for the report");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
