@@ -67,7 +67,8 @@ enum Job {
         oneshot::Sender<Result<IngestOutcome, StoreError>>,
     ),
     Erase(String, oneshot::Sender<Result<Erased, StoreError>>),
-    DeleteInactive(i64, oneshot::Sender<Result<Erased, StoreError>>),
+    /// Up to `usize` of the visitors last seen before the cutoff, with their events.
+    DeleteInactive(i64, usize, oneshot::Sender<Result<Erased, StoreError>>),
 }
 
 pub struct SqliteStore {
@@ -76,7 +77,12 @@ pub struct SqliteStore {
     /// `/healthz` has its own connection: a lift report can hold the reader for seconds, and a
     /// health check that waits behind it makes a load balancer drop a healthy server.
     health: Arc<Mutex<Connection>>,
+    /// How many visitors one retention transaction deletes at most.
+    retention_chunk: usize,
 }
+
+/// Visitors per retention transaction: small enough that a batch waits milliseconds behind one.
+const RETENTION_CHUNK: usize = 500;
 
 fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError(format!("sqlite: {e}"))
@@ -105,6 +111,7 @@ impl SqliteStore {
             jobs,
             reader: Arc::new(Mutex::new(reader)),
             health: Arc::new(Mutex::new(health)),
+            retention_chunk: RETENTION_CHUNK,
         })
     }
 
@@ -215,7 +222,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
             for job in group {
                 match job {
                     Job::Ingest(_, _, reply) => drop(reply.send(Err(e.clone()))),
-                    Job::Erase(_, reply) | Job::DeleteInactive(_, reply) => {
+                    Job::Erase(_, reply) | Job::DeleteInactive(_, _, reply) => {
                         drop(reply.send(Err(e.clone())))
                     }
                 }
@@ -237,8 +244,8 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
                 let result = in_savepoint(&tx, |sp| erase(sp, &visitor));
                 done.push(Done::Erased(reply, result));
             }
-            Job::DeleteInactive(cutoff, reply) => {
-                let result = in_savepoint(&tx, |sp| delete_inactive(sp, cutoff));
+            Job::DeleteInactive(cutoff, chunk, reply) => {
+                let result = in_savepoint(&tx, |sp| delete_inactive(sp, cutoff, chunk));
                 done.push(Done::Erased(reply, result));
             }
         }
@@ -341,12 +348,24 @@ fn erase(conn: &Connection, visitor: &str) -> Result<Erased, rusqlite::Error> {
     })
 }
 
-fn delete_inactive(conn: &Connection, cutoff: i64) -> Result<Erased, rusqlite::Error> {
+/// Deletes at most `chunk` inactive visitors (the same ones from both tables: the same ordered
+/// selection, and deleting events does not change `visitors`).
+fn delete_inactive(
+    conn: &Connection,
+    cutoff: i64,
+    chunk: usize,
+) -> Result<Erased, rusqlite::Error> {
+    let chunk = chunk as i64;
     let events = conn.execute(
-        "DELETE FROM events WHERE visitor IN (SELECT id FROM visitors WHERE last_seen < ?1)",
-        [cutoff],
+        "DELETE FROM events WHERE visitor IN
+            (SELECT id FROM visitors WHERE last_seen < ?1 ORDER BY id LIMIT ?2)",
+        rusqlite::params![cutoff, chunk],
     )?;
-    let visitors = conn.execute("DELETE FROM visitors WHERE last_seen < ?1", [cutoff])?;
+    let visitors = conn.execute(
+        "DELETE FROM visitors WHERE id IN
+            (SELECT id FROM visitors WHERE last_seen < ?1 ORDER BY id LIMIT ?2)",
+        rusqlite::params![cutoff, chunk],
+    )?;
     Ok(Erased {
         visitors: visitors as u64,
         events: events as u64,
@@ -445,7 +464,25 @@ impl Storage for SqliteStore {
     }
 
     fn delete_inactive(&self, cutoff_ms: i64) -> StoreFuture<'_, Erased> {
-        Box::pin(self.write(move |reply| Job::DeleteInactive(cutoff_ms, reply)))
+        // In chunks, each its own transaction: one DELETE of a year's visitors would hold the
+        // writer (and every batch waiting behind it) for as long as it takes.
+        Box::pin(async move {
+            let mut total = Erased {
+                visitors: 0,
+                events: 0,
+            };
+            loop {
+                let chunk = self.retention_chunk.max(1);
+                let done = self
+                    .write(move |reply| Job::DeleteInactive(cutoff_ms, chunk, reply))
+                    .await?;
+                total.visitors += done.visitors;
+                total.events += done.events;
+                if (done.visitors as usize) < chunk {
+                    return Ok(total);
+                }
+            }
+        })
     }
 }
 
@@ -485,6 +522,38 @@ mod tests {
         let ping = tokio::time::timeout(std::time::Duration::from_secs(2), store.ping()).await;
         drop(held);
         assert!(matches!(ping, Ok(Ok(()))), "healthz waited for the report");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn retention_deletes_in_chunks_of_its_own_transactions() {
+        use crate::protocol::BatchLimits;
+        let dir = std::env::temp_dir().join(format!("tailor-db-chunks-{}", std::process::id()));
+        let mut store = SqliteStore::open(&dir.join("t.db")).unwrap();
+        store.retention_chunk = 2;
+        let limits = BatchLimits {
+            max_events: 10,
+            accept_name: false,
+        };
+        for n in 0..5 {
+            let body = format!(
+                r#"{{"v":1,"visitor":"{n:032x}","consent":{{"sync":true}},"sent_at":1000,
+                "events":[{{"id":"e","type":"pageview","at":1000,"path":"/"}}]}}"#
+            );
+            let batch = Batch::parse(body.as_bytes(), &limits).unwrap();
+            store.ingest(batch, 1000).await.unwrap();
+        }
+        // One chunk deletes no more than its size...
+        let conn = Connection::open(dir.join("t.db")).unwrap();
+        let one = delete_inactive(&conn, 2000, 2).unwrap();
+        assert_eq!((one.visitors, one.events), (2, 2));
+        drop(conn);
+        // ...and the store repeats chunks until none is left.
+        let rest = store.delete_inactive(2000).await.unwrap();
+        assert_eq!((rest.visitors, rest.events), (3, 3));
+        let again = store.delete_inactive(2000).await.unwrap();
+        assert_eq!((again.visitors, again.events), (0, 0));
         drop(store);
         let _ = std::fs::remove_dir_all(dir);
     }
