@@ -89,6 +89,7 @@ suite!(
     export_holds_everything_sent,
     erase_removes_one_visitor_idempotently,
     inactive_visitors_are_deleted_by_last_seen,
+    retention_past_one_chunk_deletes_every_inactive_visitor,
     report_counts_visitors_and_attributes_conversions,
     concurrent_batches_are_all_stored_exactly_once,
 );
@@ -265,6 +266,33 @@ async fn inactive_visitors_are_deleted_by_last_seen(store: Arc<dyn Storage>) {
         store.delete_inactive(5 * HOUR).await.unwrap(),
         Erased::default()
     );
+}
+
+/// Retention deletes in chunks of 500 visitors: across the chunk boundary nothing is left
+/// behind, nothing active is taken, and the totals add up.
+async fn retention_past_one_chunk_deletes_every_inactive_visitor(store: Arc<dyn Storage>) {
+    let inactive = 1001u64;
+    let ingests: Vec<_> = (0..inactive + 1)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let text = batch(&support::visitor(1000 + n), &[pageview("a", T0, "/")]);
+            let now = if n == inactive { 9 * HOUR } else { HOUR };
+            tokio::spawn(async move { store.ingest(parse(&text), now).await.unwrap() })
+        })
+        .collect();
+    for ingest in ingests {
+        ingest.await.unwrap();
+    }
+    let deleted = store.delete_inactive(5 * HOUR).await.unwrap();
+    assert_eq!(
+        deleted,
+        Erased {
+            visitors: inactive,
+            events: inactive
+        }
+    );
+    let kept = support::visitor(1000 + inactive);
+    assert!(store.export_visitor(kept).await.unwrap().is_some());
 }
 
 async fn report_counts_visitors_and_attributes_conversions(store: Arc<dyn Storage>) {
