@@ -8,6 +8,7 @@ use crate::error::{AppError, Rejection};
 use crate::metrics::Metrics;
 use crate::protocol::BatchLimits;
 use crate::rate_limit::RateLimiter;
+use crate::static_guard;
 use crate::store::Storage;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -80,6 +81,8 @@ pub fn app(state: AppState) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         )
+        // Before each file service: no dotfile, no name the file system refuses with a 500.
+        .layer(middleware::from_fn(static_guard::only_plain_files))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),
@@ -106,7 +109,11 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .route("/openapi.json", get(api::openapi))
         .nest("/dist", sdk)
-        .fallback_service(ServeDir::new(&config.site_dir))
+        .fallback_service(
+            Router::new()
+                .fallback_service(ServeDir::new(&config.site_dir))
+                .layer(middleware::from_fn(static_guard::only_plain_files)),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,

@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod cli_args;
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod metrics;
 pub mod protocol;
@@ -16,10 +17,13 @@ pub mod rate_limit;
 pub mod report;
 pub mod report_page;
 pub mod retention;
+pub mod static_guard;
 pub mod store;
 
 pub use app::{app, AppState};
 
+use axum::serve::ListenerExt;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 
 /// Opens (creating and migrating) the database, starts the retention job, binds, prints the
@@ -46,13 +50,32 @@ pub async fn serve(config: config::ServeConfig) -> Result<(), String> {
             "off"
         },
     );
-    let result = axum::serve(
+    // `tap_io` with nothing to do: axum gives the peer address to a tapped listener of any kind.
+    let listener = conn::StallingListener::new(listener, conn::STALL).tap_io(|_| {});
+    let (stopping, mut stop) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string());
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    // The graceful stop waits for requests in flight, but at most GRACE after the signal.
+    let grace = async move {
+        if stop.wait_for(|s| *s).await.is_ok() {
+            tokio::time::sleep(conn::GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = tokio::select! {
+        result = server.into_future() => result.map_err(|e| e.to_string()),
+        () = grace => {
+            eprintln!("tailor serve: requests still open after {:?}; stopping", conn::GRACE);
+            Ok(())
+        }
+    };
     retention.abort();
     result
 }

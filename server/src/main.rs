@@ -73,7 +73,11 @@ fn serve(args: &[String]) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(tailor_server::serve(config)) {
+    let result = runtime.block_on(tailor_server::serve(config));
+    // Connections cut by the bounded stop may leave database work on blocking threads: give it
+    // a moment, then exit rather than wait on it.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("tailor serve: {e}");

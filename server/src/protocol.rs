@@ -219,6 +219,9 @@ impl Batch {
     /// (a future client gets a version error, not a field error), then consent (nothing of a
     /// batch without consent is looked at further), then sizes and fields.
     pub fn parse(body: &[u8], limits: &BatchLimits) -> Result<Batch, BatchError> {
+        let tree: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| BatchError::Malformed(describe_json(&e)))?;
+        objects_where_expected(&tree).map_err(|e| BatchError::Malformed(e.into()))?;
         // The version is read leniently first, so a v2 batch with new fields is refused for its
         // version rather than for the fields v1 does not know.
         #[derive(Deserialize)]
@@ -423,6 +426,30 @@ fn bounded(field: &str, value: Option<&str>, max: usize) -> Option<String> {
 }
 
 /// serde_json's message names the problem and the position; it holds no server internals.
+/// Serde's derived structs also read a JSON array, field by field in declaration order
+/// (`[1,"…",[true],…]` would be a batch). The protocol is objects only, so every place that
+/// holds a struct must hold an object. The typed parse still reads the body itself afterwards,
+/// so duplicate keys stay an error (a `Value` would keep the last one silently).
+fn objects_where_expected(tree: &serde_json::Value) -> Result<(), &'static str> {
+    use serde_json::Value;
+    let batch = tree.as_object().ok_or("a batch must be a JSON object")?;
+    if batch.get("consent").is_some_and(|c| !c.is_object()) {
+        return Err("`consent` must be a JSON object");
+    }
+    if batch
+        .get("profile")
+        .is_some_and(|p| !p.is_object() && !p.is_null())
+    {
+        return Err("`profile` must be a JSON object or null");
+    }
+    if let Some(Value::Array(events)) = batch.get("events") {
+        if events.iter().any(|e| !e.is_object()) {
+            return Err("each of `events` must be a JSON object");
+        }
+    }
+    Ok(())
+}
+
 fn describe_json(e: &serde_json::Error) -> String {
     let mut text = e.to_string();
     if text.len() > 300 {
@@ -470,6 +497,26 @@ mod tests {
         assert_eq!(b.events.len(), 3);
         assert_eq!(b.events[0].variant, Some(Variant::Holdout));
         assert_eq!(b.profile.unwrap().stage, Some(WireStage(Stage::Interest)));
+    }
+
+    #[test]
+    fn arrays_are_not_read_as_structs() {
+        let whole = format!(r#"[1,"{VISITOR}",[true],1700000000000]"#);
+        let consent = format!(r#"{{"v":1,"visitor":"{VISITOR}","consent":[true],"sent_at":1}}"#);
+        let profile = batch(r#","profile":["JP"]"#);
+        let event = batch(r#","events":[["e1","pageview",1700000000000]]"#);
+        for body in [whole, consent, profile, event] {
+            assert!(
+                matches!(parse(&body), Err(BatchError::Malformed(_))),
+                "{body}"
+            );
+        }
+        assert!(parse(&batch(r#","profile":null"#)).is_ok());
+        // Duplicate keys stay an error: the typed parse still reads the text.
+        assert!(matches!(
+            parse(&batch(r#","dropped":1,"dropped":2"#)),
+            Err(BatchError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -171,6 +171,38 @@ async fn serves_the_site_and_the_sdk_as_scripts() {
 }
 
 #[tokio::test]
+async fn dotfiles_and_overlong_names_are_not_found_in_the_site_and_the_sdk() {
+    let site = site("hidden");
+    std::fs::write(site.dir.join("site/.env"), "SECRET=1").unwrap();
+    std::fs::create_dir_all(site.dir.join("site/.git")).unwrap();
+    std::fs::write(site.dir.join("site/.git/config"), "[core]").unwrap();
+    std::fs::write(site.dir.join("dist/.env"), "SECRET=1").unwrap();
+    let long = "a".repeat(256);
+    for uri in [
+        "/.env".to_owned(),
+        "/%2eenv".to_owned(),
+        "/.git/config".to_owned(),
+        "/dist/.env".to_owned(),
+        format!("/{long}"),
+        format!("/{long}/index.html"),
+        format!("/dist/{long}"),
+    ] {
+        let answer = get(&site.router, &uri).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{uri}: {}",
+            answer.body
+        );
+        assert!(!answer.body.contains("SECRET"), "{uri}");
+    }
+    assert_eq!(
+        get(&site.router, "/index.html").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn the_sdk_goes_out_precompressed_when_the_browser_accepts_it() {
     let site = site("precompressed");
     let core = site.dir.join("dist/tailor_core.js");
@@ -275,6 +307,40 @@ async fn malformed_or_unconsented_batches_are_refused_with_their_code() {
     admin_get(r, &format!("/v1/visitors/{VISITOR}"))
         .await
         .refused(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn positional_arrays_are_refused_where_objects_are_expected() {
+    // Serde's derived structs also read sequences, field by field in declaration order: the
+    // protocol is objects only, so each of these is malformed.
+    let site = site("arrays");
+    let r = &site.router;
+    let consent = r#""consent":{"sync":true,"personalization":true}"#;
+    let event = r#"{"id":"e1","type":"pageview","at":1767225600000,"path":"/"}"#;
+    let whole = format!(r#"[1,"{VISITOR}",[true],1767225600000,0,null,[{event}]]"#);
+    let positional_consent = three_events().replace(consent, r#""consent":[true]"#);
+    let positional_event = batch(VISITOR, &[r#"["e1","pageview",1767225600000]"#.to_owned()]);
+    let positional_profile = three_events().replace(
+        r#""profile":{"country":"JP","region":"JP-01","pet":"cat","topics":{"cat-food":2.5},"stage":"interest"}"#,
+        r#""profile":["JP",null,"cat"]"#,
+    );
+    assert!(three_events().contains(consent));
+    assert!(positional_profile.contains(r#""profile":["JP""#));
+    assert_eq!(
+        post(r, batch(VISITOR, &[event.to_owned()])).await.status,
+        StatusCode::OK
+    );
+    for body in [
+        whole,
+        positional_consent,
+        positional_event,
+        positional_profile,
+    ] {
+        assert_ne!(body, three_events());
+        post(r, body.clone())
+            .await
+            .refused(StatusCode::BAD_REQUEST, "invalid_json");
+    }
 }
 
 #[tokio::test]

@@ -89,6 +89,7 @@ suite!(
     export_holds_everything_sent,
     erase_removes_one_visitor_idempotently,
     inactive_visitors_are_deleted_by_last_seen,
+    retention_past_one_chunk_deletes_every_inactive_visitor,
     report_counts_visitors_and_attributes_conversions,
     concurrent_batches_are_all_stored_exactly_once,
 );
@@ -267,6 +268,33 @@ async fn inactive_visitors_are_deleted_by_last_seen(store: Arc<dyn Storage>) {
     );
 }
 
+/// Retention deletes in chunks of 500 visitors: across the chunk boundary nothing is left
+/// behind, nothing active is taken, and the totals add up.
+async fn retention_past_one_chunk_deletes_every_inactive_visitor(store: Arc<dyn Storage>) {
+    let inactive = 1001u64;
+    let ingests: Vec<_> = (0..inactive + 1)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let text = batch(&support::visitor(1000 + n), &[pageview("a", T0, "/")]);
+            let now = if n == inactive { 9 * HOUR } else { HOUR };
+            tokio::spawn(async move { store.ingest(parse(&text), now).await.unwrap() })
+        })
+        .collect();
+    for ingest in ingests {
+        ingest.await.unwrap();
+    }
+    let deleted = store.delete_inactive(5 * HOUR).await.unwrap();
+    assert_eq!(
+        deleted,
+        Erased {
+            visitors: inactive,
+            events: inactive
+        }
+    );
+    let kept = support::visitor(1000 + inactive);
+    assert!(store.export_visitor(kept).await.unwrap().is_some());
+}
+
 async fn report_counts_visitors_and_attributes_conversions(store: Arc<dyn Storage>) {
     let put = |n: u64, events: Vec<String>| {
         let store = Arc::clone(&store);
@@ -403,4 +431,36 @@ async fn concurrent_batches_are_all_stored_exactly_once(store: Arc<dyn Storage>)
             .len() as u64;
     }
     assert_eq!(stored, TASKS * BATCHES * EVENTS);
+}
+
+/// An erased visitor's id is gone from the bytes on disk, not only from queries: deleted cells
+/// and freed pages are zeroed (`secure_delete`) and the WAL, which still holds the pages as they
+/// were written, is checkpointed and truncated.
+#[tokio::test]
+async fn sqlite_erase_leaves_no_trace_of_the_visitor_in_the_files() {
+    let (fixture, store) = sqlite("erase_bytes");
+    let gone = support::visitor(0xdead_beef);
+    let kept = support::visitor(0xcafe);
+    let events: Vec<String> = (0..50)
+        .map(|i| pageview(&format!("p{i}"), T0 + i, "/cats"))
+        .collect();
+    store
+        .ingest(parse(&batch(&gone, &events)), T0 as i64)
+        .await
+        .unwrap();
+    store
+        .ingest(parse(&batch(&kept, &events)), T0 as i64)
+        .await
+        .unwrap();
+    let erased = store.erase_visitor(gone.clone()).await.unwrap();
+    assert_eq!(erased.visitors, 1);
+    let files = ["t.db", "t.db-wal"].map(|f| fixture.dir.join(f));
+    let contains = |needle: &str| {
+        files.iter().any(|f| {
+            let bytes = std::fs::read(f).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    };
+    assert!(contains(&kept), "the scan finds a visitor that was kept");
+    assert!(!contains(&gone), "the erased visitor's id is still on disk");
 }

@@ -67,6 +67,9 @@ struct Conn {
     ingest: Option<[Statement; 2]>,
 }
 
+/// Visitors per retention transaction.
+const RETENTION_CHUNK: usize = 500;
+
 const INSERT_EVENTS: &str = "INSERT INTO events
         (visitor, id, type, at, received_at, rule, variant, name, value, path)
      SELECT $1, u.id, u.type, u.at, $2, u.rule, u.variant, u.name, u.value, u.path
@@ -335,18 +338,42 @@ impl PostgresStore {
         Ok(Erased { visitors, events })
     }
 
+    /// In chunks of [`RETENTION_CHUNK`] visitors, each its own transaction: one DELETE of every
+    /// inactive visitor would hold its locks and grow the WAL for as long as it takes.
     async fn remove_inactive(&self, cutoff: i64) -> Result<Erased, StoreError> {
+        let mut total = Erased {
+            visitors: 0,
+            events: 0,
+        };
+        loop {
+            let done = self.remove_inactive_chunk(cutoff, RETENTION_CHUNK).await?;
+            total.visitors += done.visitors;
+            total.events += done.events;
+            if done.visitors < RETENTION_CHUNK as u64 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn remove_inactive_chunk(&self, cutoff: i64, chunk: usize) -> Result<Erased, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg_err)?;
-        let events = tx
-            .execute(
-                "DELETE FROM events WHERE visitor IN (SELECT id FROM visitors WHERE last_seen < $1)",
-                &[&cutoff],
+        let ids: Vec<String> = tx
+            .query(
+                "SELECT id FROM visitors WHERE last_seen < $1 ORDER BY id LIMIT $2 FOR UPDATE",
+                &[&cutoff, &(chunk as i64)],
             )
+            .await
+            .map_err(pg_err)?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let events = tx
+            .execute("DELETE FROM events WHERE visitor = ANY($1)", &[&ids])
             .await
             .map_err(pg_err)?;
         let visitors = tx
-            .execute("DELETE FROM visitors WHERE last_seen < $1", &[&cutoff])
+            .execute("DELETE FROM visitors WHERE id = ANY($1)", &[&ids])
             .await
             .map_err(pg_err)?;
         tx.commit().await.map_err(pg_err)?;

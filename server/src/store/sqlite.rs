@@ -67,13 +67,22 @@ enum Job {
         oneshot::Sender<Result<IngestOutcome, StoreError>>,
     ),
     Erase(String, oneshot::Sender<Result<Erased, StoreError>>),
-    DeleteInactive(i64, oneshot::Sender<Result<Erased, StoreError>>),
+    /// Up to `usize` of the visitors last seen before the cutoff, with their events.
+    DeleteInactive(i64, usize, oneshot::Sender<Result<Erased, StoreError>>),
 }
 
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     reader: Arc<Mutex<Connection>>,
+    /// `/healthz` has its own connection: a lift report can hold the reader for seconds, and a
+    /// health check that waits behind it makes a load balancer drop a healthy server.
+    health: Arc<Mutex<Connection>>,
+    /// How many visitors one retention transaction deletes at most.
+    retention_chunk: usize,
 }
+
+/// Visitors per retention transaction: small enough that a batch waits milliseconds behind one.
+const RETENTION_CHUNK: usize = 500;
 
 fn db_err(e: rusqlite::Error) -> StoreError {
     StoreError(format!("sqlite: {e}"))
@@ -91,6 +100,8 @@ impl SqliteStore {
         migrate(&writer)?;
         let reader = Connection::open(path).map_err(db_err)?;
         configure(&reader)?;
+        let health = Connection::open(path).map_err(db_err)?;
+        configure(&health)?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("tailor-sqlite-writer".into())
@@ -99,6 +110,8 @@ impl SqliteStore {
         Ok(SqliteStore {
             jobs,
             reader: Arc::new(Mutex::new(reader)),
+            health: Arc::new(Mutex::new(health)),
+            retention_chunk: RETENTION_CHUNK,
         })
     }
 
@@ -119,7 +132,15 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     {
-        let reader = Arc::clone(&self.reader);
+        Self::read_on(&self.reader, work).await
+    }
+
+    async fn read_on<T, F>(connection: &Arc<Mutex<Connection>>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let reader = Arc::clone(connection);
         tokio::task::spawn_blocking(move || {
             let conn = reader
                 .lock()
@@ -139,6 +160,10 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db_err)?;
+    // An erased visitor must not stay readable in the file: deleted cells and freed pages are
+    // overwritten with zeros, not only unlinked (the WAL is dealt with after each erase).
+    conn.pragma_update(None, "secure_delete", "ON")
         .map_err(db_err)?;
     Ok(())
 }
@@ -197,7 +222,7 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
             for job in group {
                 match job {
                     Job::Ingest(_, _, reply) => drop(reply.send(Err(e.clone()))),
-                    Job::Erase(_, reply) | Job::DeleteInactive(_, reply) => {
+                    Job::Erase(_, reply) | Job::DeleteInactive(_, _, reply) => {
                         drop(reply.send(Err(e.clone())))
                     }
                 }
@@ -206,6 +231,9 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
         }
     };
     let mut done = Vec::with_capacity(group.len());
+    let erased = group
+        .iter()
+        .any(|job| matches!(job, Job::Erase(..) | Job::DeleteInactive(..)));
     for job in group {
         match job {
             Job::Ingest(batch, now, reply) => {
@@ -216,13 +244,16 @@ fn commit_group(conn: &mut Connection, group: Vec<Job>) {
                 let result = in_savepoint(&tx, |sp| erase(sp, &visitor));
                 done.push(Done::Erased(reply, result));
             }
-            Job::DeleteInactive(cutoff, reply) => {
-                let result = in_savepoint(&tx, |sp| delete_inactive(sp, cutoff));
+            Job::DeleteInactive(cutoff, chunk, reply) => {
+                let result = in_savepoint(&tx, |sp| delete_inactive(sp, cutoff, chunk));
                 done.push(Done::Erased(reply, result));
             }
         }
     }
     let committed = tx.commit().map_err(db_err);
+    if erased && committed.is_ok() {
+        forget_wal(conn);
+    }
     for d in done {
         match d {
             Done::Ingest(reply, r) => drop(reply.send(committed.clone().and(r))),
@@ -289,6 +320,21 @@ fn ingest(conn: &Connection, batch: &Batch, now: i64) -> Result<IngestOutcome, r
     Ok(outcome)
 }
 
+/// The WAL holds every page as it was written, erased visitors included, until a checkpoint
+/// copies the pages back and TRUNCATE empties it. Erasures are rare (a visitor's request, the
+/// daily retention run), so the cost is paid only then. A reader in the middle of a query can
+/// keep the checkpoint from finishing: the next erase, or SQLite's own checkpoint, completes it.
+fn forget_wal(conn: &Connection) {
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+        row.get::<_, i64>(0)
+    });
+    match result {
+        Ok(0) => {}
+        Ok(_) => eprintln!("tailor: WAL checkpoint after an erase was blocked by a reader"),
+        Err(e) => eprintln!("tailor: WAL checkpoint after an erase failed: {e}"),
+    }
+}
+
 fn erase(conn: &Connection, visitor: &str) -> Result<Erased, rusqlite::Error> {
     let events = conn
         .prepare_cached("DELETE FROM events WHERE visitor = ?1")?
@@ -302,12 +348,24 @@ fn erase(conn: &Connection, visitor: &str) -> Result<Erased, rusqlite::Error> {
     })
 }
 
-fn delete_inactive(conn: &Connection, cutoff: i64) -> Result<Erased, rusqlite::Error> {
+/// Deletes at most `chunk` inactive visitors (the same ones from both tables: the same ordered
+/// selection, and deleting events does not change `visitors`).
+fn delete_inactive(
+    conn: &Connection,
+    cutoff: i64,
+    chunk: usize,
+) -> Result<Erased, rusqlite::Error> {
+    let chunk = chunk as i64;
     let events = conn.execute(
-        "DELETE FROM events WHERE visitor IN (SELECT id FROM visitors WHERE last_seen < ?1)",
-        [cutoff],
+        "DELETE FROM events WHERE visitor IN
+            (SELECT id FROM visitors WHERE last_seen < ?1 ORDER BY id LIMIT ?2)",
+        rusqlite::params![cutoff, chunk],
     )?;
-    let visitors = conn.execute("DELETE FROM visitors WHERE last_seen < ?1", [cutoff])?;
+    let visitors = conn.execute(
+        "DELETE FROM visitors WHERE id IN
+            (SELECT id FROM visitors WHERE last_seen < ?1 ORDER BY id LIMIT ?2)",
+        rusqlite::params![cutoff, chunk],
+    )?;
     Ok(Erased {
         visitors: visitors as u64,
         events: events as u64,
@@ -384,7 +442,9 @@ impl Storage for SqliteStore {
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
-        Box::pin(self.read(|c| c.query_row("SELECT 1", [], |_| Ok(()))))
+        Box::pin(Self::read_on(&self.health, |c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+        }))
     }
 
     fn ingest(&self, batch: Batch, now_ms: i64) -> StoreFuture<'_, IngestOutcome> {
@@ -404,7 +464,25 @@ impl Storage for SqliteStore {
     }
 
     fn delete_inactive(&self, cutoff_ms: i64) -> StoreFuture<'_, Erased> {
-        Box::pin(self.write(move |reply| Job::DeleteInactive(cutoff_ms, reply)))
+        // In chunks, each its own transaction: one DELETE of a year's visitors would hold the
+        // writer (and every batch waiting behind it) for as long as it takes.
+        Box::pin(async move {
+            let mut total = Erased {
+                visitors: 0,
+                events: 0,
+            };
+            loop {
+                let chunk = self.retention_chunk.max(1);
+                let done = self
+                    .write(move |reply| Job::DeleteInactive(cutoff_ms, chunk, reply))
+                    .await?;
+                total.visitors += done.visitors;
+                total.events += done.events;
+                if (done.visitors as usize) < chunk {
+                    return Ok(total);
+                }
+            }
+        })
     }
 }
 
@@ -430,6 +508,54 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    // The lock is held across the await on purpose: it stands for a report in progress.
+    #[allow(clippy::await_holding_lock)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ping_does_not_wait_behind_a_long_read() {
+        let dir = std::env::temp_dir().join(format!("tailor-db-ping-{}", std::process::id()));
+        let store = SqliteStore::open(&dir.join("t.db")).unwrap();
+        // What a long lift report does: hold the reader connection.
+        let busy = Arc::clone(&store.reader);
+        let held = busy.lock().unwrap();
+        let ping = tokio::time::timeout(std::time::Duration::from_secs(2), store.ping()).await;
+        drop(held);
+        assert!(matches!(ping, Ok(Ok(()))), "healthz waited for the report");
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn retention_deletes_in_chunks_of_its_own_transactions() {
+        use crate::protocol::BatchLimits;
+        let dir = std::env::temp_dir().join(format!("tailor-db-chunks-{}", std::process::id()));
+        let mut store = SqliteStore::open(&dir.join("t.db")).unwrap();
+        store.retention_chunk = 2;
+        let limits = BatchLimits {
+            max_events: 10,
+            accept_name: false,
+        };
+        for n in 0..5 {
+            let body = format!(
+                r#"{{"v":1,"visitor":"{n:032x}","consent":{{"sync":true}},"sent_at":1000,
+                "events":[{{"id":"e","type":"pageview","at":1000,"path":"/"}}]}}"#
+            );
+            let batch = Batch::parse(body.as_bytes(), &limits).unwrap();
+            store.ingest(batch, 1000).await.unwrap();
+        }
+        // One chunk deletes no more than its size...
+        let conn = Connection::open(dir.join("t.db")).unwrap();
+        let one = delete_inactive(&conn, 2000, 2).unwrap();
+        assert_eq!((one.visitors, one.events), (2, 2));
+        drop(conn);
+        // ...and the store repeats chunks until none is left.
+        let rest = store.delete_inactive(2000).await.unwrap();
+        assert_eq!((rest.visitors, rest.events), (3, 3));
+        let again = store.delete_inactive(2000).await.unwrap();
+        assert_eq!((again.visitors, again.events), (0, 0));
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
