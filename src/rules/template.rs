@@ -90,6 +90,14 @@ impl Template {
             .all(|s| matches!(s, Segment::Literal(_)))
     }
 
+    /// The fixed text before the first placeholder (all of it when there is none).
+    pub fn leading_literal(&self) -> &str {
+        match self.segments.first() {
+            Some(Segment::Literal(text)) => text,
+            _ => "",
+        }
+    }
+
     /// The attribute paths the template reads.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(|s| match s {
