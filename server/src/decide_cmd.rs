@@ -13,10 +13,14 @@
 //!   `--now`, as the browser would), the attributes are built by `tailor::profile::attributes`
 //!   for the page `--url` at `--now`, holdouts use its id, and frequency caps its exposure
 //!   history;
+//! - a **profile export**, `JSON.stringify(tailor.profile())`: `{"profile": {...}, "consent":
+//!   ..., "persisted": ...}`, whose `"profile"` is a stored profile, read as above;
 //! - a **plain attributes object** (`{"pet": "cat", "visits": 3, "geo": {"region": "JP-01"}}`),
 //!   used as the attributes as they are, plus the page attributes of `--url` at `--now` (`url`,
 //!   `path`, `query`, `hour`, `weekday`...) that it does not already have. There is no exposure history, and the visitor id is
 //!   `--visitor`, else its `"id"`, else none (nobody is held out).
+//!
+//! Which of these it read is said on stderr, and in the output's `"profile"`.
 //!
 //! `--now` is milliseconds or ISO 8601 (default: the current time); `--url` defaults to `/`.
 //! Exit codes: 0 printed, 1 the rules are invalid, 2 bad usage or unreadable input.
@@ -34,7 +38,8 @@ usage: tailor decide --rules RULES.json --profile PROFILE.json [--url URL] [--no
                      [--utc-offset MINUTES] [--visitor ID]
 
   --rules FILE        the rules (as for tailor check)
-  --profile FILE      a stored profile (with its schema version \"v\") or a plain attributes object
+  --profile FILE      a stored profile (with its schema version \"v\"), the export
+                      JSON.stringify(tailor.profile()), or a plain attributes object
   --url URL           the page (default /)
   --now TIME          milliseconds since 1970 or ISO 8601, e.g. 2024-12-24T18:00:00+09:00
                       (default: now)
@@ -77,6 +82,11 @@ fn usage(message: String) -> Failure {
     (2, message)
 }
 
+/// Whether `json` is a stored profile: an object with a numeric schema version `"v"`.
+fn is_stored(json: &Value) -> bool {
+    matches!(json.get("v"), Some(Value::Number(_)))
+}
+
 fn decide(args: &[String]) -> Result<Json, Failure> {
     let args = parse_args(args).map_err(usage)?;
     let rules_path = args
@@ -114,15 +124,26 @@ fn decide(args: &[String]) -> Result<Json, Failure> {
     let rules_json = read_json(&rules_path)?;
     let (rules, warnings) = RuleSet::parse(&rules_json)
         .map_err(|e| (1, format!("{rules_path}: invalid rules: {e}")))?;
-    let profile_json = read_json(&profile_path)?;
+    let mut profile_json = read_json(&profile_path)?;
     if profile_json.as_object().is_none() {
         return Err(usage(format!("{profile_path}: expected a JSON object")));
+    }
+    // The documented export, `JSON.stringify(tailor.profile())`, wraps the stored profile as
+    // `{"profile": {...}, "consent": ..., "persisted": ...}`: read as attributes, it matched no
+    // rule and said nothing.
+    let export = profile_json
+        .get("profile")
+        .filter(|p| is_stored(p))
+        .cloned();
+    let exported = export.is_some();
+    if let Some(inner) = export {
+        profile_json = inner;
     }
 
     let mut ctx = PageContext::new(now, &url);
     ctx.utc_offset_min = utc_offset_min;
     let config = ProfileConfig::default();
-    let stored = matches!(profile_json.get("v"), Some(Value::Number(_)));
+    let stored = is_stored(&profile_json);
     let (attributes, visitor, loaded, kind): (Value, String, Option<Profile>, &str) = if stored {
         let (p, status) =
             profile::load(Some(&profile_json), &config, now, &mut SeededRandom::new(1));
@@ -136,7 +157,12 @@ fn decide(args: &[String]) -> Result<Json, Failure> {
             _ => {}
         }
         let attributes = profile::attributes(&p, &ctx, &config);
-        (attributes, p.id.clone(), Some(p), "stored profile")
+        let kind = if exported {
+            "profile export"
+        } else {
+            "stored profile"
+        };
+        (attributes, p.id.clone(), Some(p), kind)
     } else {
         let mut attributes = profile_json.clone();
         for (key, value) in ctx.attributes(None) {
@@ -161,6 +187,14 @@ fn decide(args: &[String]) -> Result<Json, Failure> {
             "--visitor is for plain attributes; a stored profile has its own id".to_owned(),
         ));
     }
+    eprintln!(
+        "tailor decide: read {profile_path} as {}",
+        match kind {
+            "profile export" => "a profile export (tailor.profile()): its stored profile",
+            "stored profile" => "a stored profile",
+            _ => "plain attributes",
+        }
+    );
 
     let today = ctx.day_number();
     let history = |rule: &str, day: i64| match &loaded {

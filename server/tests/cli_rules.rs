@@ -267,6 +267,60 @@ fn decide_with_a_stored_profile_uses_its_history() {
 }
 
 #[test]
+fn decide_reads_the_documented_profile_export_and_says_which_form() {
+    // `JSON.stringify(tailor.profile())`: the stored profile under "profile", with consent.
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("profile-stored.json")).unwrap())
+            .unwrap();
+    let export = serde_json::json!({
+        "profile": stored,
+        "consent": { "mode": "opt-out", "gpc": false },
+        "persisted": true,
+    });
+    let file = std::env::temp_dir().join(format!("tailor-export-{}.json", std::process::id()));
+    std::fs::write(&file, export.to_string()).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let common = [
+        "--rules",
+        &example("pet-store.json"),
+        "--url",
+        "https://shop.example/cats/toys",
+        "--now",
+        "2024-12-24T10:00:00Z",
+    ];
+    let run = |profile: &str| {
+        let mut all = vec!["decide", "--profile", profile];
+        all.extend_from_slice(&common);
+        tailor(&all)
+    };
+    let out = run(&file);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("profile export"), "{}", stderr(&out));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["profile"], "profile export");
+    assert_eq!(d["visitor"], "0123456789abcdef0123456789abcdef");
+    let direct: serde_json::Value =
+        serde_json::from_slice(&run(&fixture("profile-stored.json")).stdout).unwrap();
+    assert!(!d["decisions"].as_array().unwrap().is_empty());
+    assert_eq!(d["decisions"], direct["decisions"]);
+    assert_eq!(d["rules"], direct["rules"]);
+
+    let out = run(&fixture("profile-stored.json"));
+    assert!(
+        stderr(&out).contains("as a stored profile"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&fixture("attributes.json"));
+    assert!(
+        stderr(&out).contains("as plain attributes"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn decide_with_plain_attributes_keeps_hostile_values_as_text() {
     let d = decide(&[
         "--rules",

@@ -13,7 +13,7 @@
 
 use super::template::Template;
 use super::text::{dotted, indexed};
-use super::url::{attribute_allowed, check_value, AttributeKind};
+use super::url::{attribute_allowed, check_value, keeps_origin, AttributeKind};
 use super::Warning;
 use crate::Value;
 
@@ -38,6 +38,8 @@ pub enum Change {
         name: String,
         kind: AttributeKind,
         value: Template,
+        /// The action's `offsiteUrls`: a visitor's value may send this URL to another origin.
+        offsite: bool,
     },
     AddClass(Vec<String>),
     RemoveClass(Vec<String>),
@@ -74,9 +76,23 @@ impl Action {
     pub fn resolve(&self, attributes: &Value) -> Result<Edit, &'static str> {
         let change = match &self.change {
             Change::Text(t) => Resolved::Text(t.render(attributes)),
-            Change::Attribute { name, kind, value } => {
-                let value = value.render(attributes);
+            Change::Attribute {
+                name,
+                kind,
+                value: template,
+                offsite,
+            } => {
+                let value = template.render(attributes);
                 check_value(*kind, &value)?;
+                // A placeholder is a visitor's value (`{{query.next}}`): unless the rule says so,
+                // it may not move the URL to another origin (`//evil.example`, `/\evil.example`).
+                if *kind == AttributeKind::Url
+                    && !*offsite
+                    && !template.is_literal()
+                    && !keeps_origin(template.leading_literal().len(), &value)
+                {
+                    return Err("URL refused: a visitor's value may not make the URL leave the site (the action's \"offsiteUrls\": true allows it)");
+                }
                 Resolved::Attribute {
                     name: name.clone(),
                     value,
@@ -149,11 +165,22 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
             return;
         }
     };
+    let offsite = match raw.get("offsiteUrls") {
+        None | Some(Value::Bool(false)) => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => {
+            ctx.warn(
+                dotted(path, "offsiteUrls"),
+                "offsiteUrls must be true or false; taken as false",
+            );
+            false
+        }
+    };
     let mut changes = Vec::new();
     let mut items_out = Vec::new();
     for (key, value) in members {
         match key.as_str() {
-            "selector" => {}
+            "selector" | "offsiteUrls" => {}
             "items" => {
                 let Some(items) = value.as_array() else {
                     ctx.warn(dotted(path, "items"), "items must be an array; refused");
@@ -188,6 +215,16 @@ fn parse_action(raw: &Value, path: &str, ctx: &mut Ctx<'_>, out: &mut Vec<Action
     if changes.is_empty() && items_out.is_empty() {
         ctx.warn(path.to_owned(), "this action changes nothing");
         return;
+    }
+    if offsite {
+        for change in changes
+            .iter_mut()
+            .chain(items_out.iter_mut().map(|a| &mut a.change))
+        {
+            if let Change::Attribute { offsite: o, .. } = change {
+                *o = true;
+            }
+        }
     }
     // Whole-selector changes first, then the items, whatever the key order.
     for change in changes {
@@ -242,6 +279,7 @@ fn parse_change(key: &str, value: &Value, path: &str, ctx: &mut Ctx<'_>, out: &m
                     name: name.clone(),
                     kind,
                     value: template,
+                    offsite: false,
                 });
             }
             return;
@@ -407,6 +445,52 @@ mod tests {
         assert!(actions[0].resolve(&evil).is_err());
         let fine = Value::parse_json(r#"{"query":{"next":"/cats"}}"#).unwrap();
         assert!(actions[0].resolve(&fine).is_ok());
+        // Every spelling the WHATWG parser reads as another host, from the visitor's value.
+        for next in [
+            "//evil.example/x",
+            "\\\\evil.example\\x",
+            "/\\evil.example/x",
+            "\\/evil.example/x",
+            "https:evil.example/x",
+            "https://evil.example/x",
+            "http:/evil.example/x",
+            "HTTPS:\\\\evil.example",
+        ] {
+            let evil = Value::parse_json(&format!(
+                r#"{{"query":{{"next":"{}"}}}}"#,
+                next.replace('\\', "\\\\")
+            ))
+            .unwrap();
+            assert!(actions[0].resolve(&evil).is_err(), "{next}");
+        }
+        for next in ["/cats?x=//y", "cats/toys", "?q=1", "#top", "/a\\b"] {
+            let fine = Value::parse_json(&format!(
+                r#"{{"query":{{"next":"{}"}}}}"#,
+                next.replace('\\', "\\\\")
+            ))
+            .unwrap();
+            assert!(actions[0].resolve(&fine).is_ok(), "{next}");
+        }
+        // A fixed origin in the rule's own text stays fixed; a value cannot extend the host.
+        let (actions, _) = parse(
+            r##"[{"selector":"a","attributes":{"href":"https://shop.example/p/{{id}}","data-url":"https://shop.example{{id}}","src":"/{{id}}"}}]"##,
+        );
+        let v = Value::parse_json(r#"{"id":".evil.example/x"}"#).unwrap();
+        assert!(actions[0].resolve(&v).is_ok());
+        assert!(actions[1].resolve(&v).is_err());
+        let v = Value::parse_json(r#"{"id":"/evil.example/x"}"#).unwrap();
+        assert!(actions[2].resolve(&v).is_err());
+        // The rule may opt in, for the whole action and its items.
+        let (actions, warnings) = parse(
+            r##"[{"selector":"a","offsiteUrls":true,"attributes":{"href":"{{query.next|/home}}"},"items":[{"attributes":{"href":"{{u}}"}}]}]"##,
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let v = Value::parse_json(
+            r#"{"query":{"next":"//partner.example/"},"u":"https://partner.example/"}"#,
+        )
+        .unwrap();
+        assert!(actions[0].resolve(&v).is_ok());
+        assert!(actions[1].resolve(&v).is_ok());
         let (_, warnings) =
             parse(r##"[{"selector":"a","attributes":{"href":"java{{x}}script:1"}}]"##);
         let reasons: Vec<_> = warnings.iter().map(|w| w.reason).collect();

@@ -36,6 +36,15 @@
 //! is worse than not running it. A bad *action* (a `javascript:` URL, an `onclick` attribute, an
 //! unknown key) is only refused, with a [`Warning`], and the rule's other actions still apply.
 //!
+//! URLs from visitors: a URL attribute (`src`, `href`, `data-*url`, ...) with a placeholder
+//! (`"href": "{{query.next|/home}}"`) is checked again once it is filled, and the visitor's value
+//! may not change its origin: the filled URL must be a path, `?query` or `#fragment` on the page's
+//! own origin, or keep the scheme and host written in the rule's own text before the first
+//! placeholder (`https://shop.example/p/{{id}}`). Origins are read as the browser's URL parser
+//! reads them (`\` is `/`, so `//x`, `\\x`, `/\x`, `\/x` and `https:x` all name host `x`). An
+//! action with `"offsiteUrls": true` (on the action; it covers its items) lets visitor values
+//! point anywhere http(s).
+//!
 //! Page patterns (`pages`): a pattern starting with `/` matches the URL's path (no query, no
 //! fragment); any other pattern matches the whole URL without its fragment. `*` matches any run of
 //! characters except `/`, `**` any run including `/`; everything else matches itself, case

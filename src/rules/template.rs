@@ -32,16 +32,32 @@ impl Template {
         let mut segments = Vec::new();
         let mut literal = String::new();
         let mut rest = source;
+        // Where the first `}}` at or after a point is: the search only moves forward, so a
+        // run of `{{` without their `}}` costs one scan, not one scan per `{{`.
+        let mut close_at: Option<usize> = None;
         while let Some(open) = find_pair(rest, b'{') {
             // `get` rather than indexing (the cuts are at ASCII braces, always boundaries): it
             // keeps core's panic formatting out of the wasm.
-            let after = rest.get(open + 2..).unwrap_or("");
-            let Some(close) = find_pair(after, b'}') else {
-                break;
+            let start = source.len() - rest.len() + open + 2;
+            let close_abs = match close_at {
+                Some(c) if c >= start => c,
+                _ => match find_pair(source.get(start..).unwrap_or(""), b'}') {
+                    Some(c) => start + c,
+                    None => break,
+                },
             };
+            close_at = Some(close_abs);
+            let after = rest.get(open + 2..).unwrap_or("");
+            let close = close_abs - start;
             let inner = after.get(..close).unwrap_or("");
-            let (path, fallback) = match inner.split_once('|') {
-                Some((p, f)) => (p.trim_ascii(), Some(f.trim_ascii())),
+            // The path ends at the first `|`; a byte no path may hold ends the look early, so
+            // a `{{` that is not a placeholder costs only the bytes up to it.
+            let (path, fallback) = match inner.bytes().position(|b| !path_byte(b)) {
+                Some(bar) if inner.as_bytes()[bar] == b'|' => (
+                    inner.get(..bar).unwrap_or("").trim_ascii(),
+                    Some(inner.get(bar + 1..).unwrap_or("").trim_ascii()),
+                ),
+                Some(_) => ("", None),
                 None => (inner.trim_ascii(), None),
             };
             if !valid_path(path) {
@@ -72,6 +88,14 @@ impl Template {
         self.segments
             .iter()
             .all(|s| matches!(s, Segment::Literal(_)))
+    }
+
+    /// The fixed text before the first placeholder (all of it when there is none).
+    pub fn leading_literal(&self) -> &str {
+        match self.segments.first() {
+            Some(Segment::Literal(text)) => text,
+            _ => "",
+        }
     }
 
     /// The attribute paths the template reads.
@@ -133,6 +157,14 @@ fn find_pair(s: &str, b: u8) -> Option<usize> {
     s.as_bytes().windows(2).position(|w| w[0] == b && w[1] == b)
 }
 
+/// A byte that may be in a placeholder's path part, spaces around it included.
+fn path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || b >= 0x80
+        || matches!(b, b'_' | b'-' | b'$' | b'.')
+        || b.is_ascii_whitespace()
+}
+
 fn valid_path(path: &str) -> bool {
     !path.is_empty()
         && path.split('.').all(|part| {
@@ -192,6 +224,29 @@ mod tests {
             Template::parse("/p/{{pet|cat}}/{{id}}").sample(),
             "/p/cat/x"
         );
+    }
+
+    #[test]
+    fn many_open_braces_parse_in_linear_time() {
+        // 256 KB of `{{` once took over 20 seconds; a `}}` at the end makes every `{{` look.
+        for tail in ["", "}}", " }}", "|x}}"] {
+            let source = format!("{}{tail}", "{{".repeat(128 * 1024));
+            let started = std::time::Instant::now();
+            let t = Template::parse(&source);
+            assert!(
+                started.elapsed().as_secs() < 2,
+                "{tail:?}: {:?}",
+                started.elapsed()
+            );
+            assert_eq!(t.render(&Value::parse_json("{}").unwrap()), source);
+        }
+        let source = format!("{}{{{{name}}}}", "{{a ".repeat(64 * 1024));
+        let started = std::time::Instant::now();
+        let t = Template::parse(&source);
+        assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+        assert_eq!(t.paths().collect::<Vec<_>>(), ["name"]);
+        let long = "{{".repeat(128 * 1024);
+        assert_eq!(render(&long, "{}"), long);
     }
 
     #[test]

@@ -97,6 +97,56 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
+/// Whether `url`, whose first `fixed` bytes are the rule's own text, keeps the origin those bytes
+/// (or the page) set: either it names no origin at all (a path, `?query` or `#fragment` on the
+/// page's own origin), or its scheme and authority end inside the fixed text, so nothing after
+/// it (a visitor's value) can change the host.
+///
+/// The origin is found the way the WHATWG URL parser finds it on an `http(s):` page: `\` is a
+/// `/`, two of them (`//`, `\\`, `/\`, `\/`) start a host, and a special scheme reads a host
+/// after any number of slashes (`https:evil.example`). Tabs, newlines and leading C0 controls or
+/// spaces, which the parser would strip, make the answer `false`.
+pub fn keeps_origin(fixed: usize, url: &str) -> bool {
+    let b = url.as_bytes();
+    if b.first().is_some_and(|&c| c <= b' ')
+        || b.iter().any(|&c| matches!(c, b'\t' | b'\n' | b'\r'))
+    {
+        return false;
+    }
+    let end = origin_end(b);
+    end == 0 || end < fixed
+}
+
+/// Where the scheme and authority of `b` end (0 when it has neither).
+fn origin_end(b: &[u8]) -> usize {
+    let slash = |c: &u8| matches!(c, b'/' | b'\\');
+    let mut start = None;
+    if b.first().is_some_and(u8::is_ascii_alphabetic) {
+        let scheme = b
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
+            .unwrap_or(b.len());
+        if b.get(scheme) == Some(&b':') {
+            start = Some(scheme + 1);
+        }
+    }
+    if start.is_none() && b.len() >= 2 && slash(&b[0]) && slash(&b[1]) {
+        start = Some(2);
+    }
+    let Some(mut at) = start else {
+        return 0;
+    };
+    while b.get(at).is_some_and(slash) {
+        at += 1;
+    }
+    at + b
+        .get(at..)
+        .unwrap_or(&[])
+        .iter()
+        .position(|c| matches!(c, b'/' | b'\\' | b'?' | b'#'))
+        .unwrap_or(b.len() - at)
+}
+
 /// Whether every candidate of a `srcset` is a safe URL with a valid descriptor (`2x`, `480w`
 /// or none), parsed as the HTML standard splits candidates (URLs may contain commas; a comma
 /// ends a URL only at its end).
@@ -216,6 +266,29 @@ mod tests {
         for url in evil {
             assert!(!is_safe_url(url), "should refuse {url:?}");
         }
+    }
+
+    #[test]
+    fn origins_are_found_as_the_url_parser_finds_them() {
+        for url in ["/p", "p/q", "?q", "#f", "", "/a\\b", "./x//y"] {
+            assert!(keeps_origin(0, url), "{url:?}");
+        }
+        for url in [
+            "//evil.example/x",
+            "\\\\evil.example\\x",
+            "/\\evil.example/x",
+            "\\/evil.example/x",
+            "https:evil.example/x",
+            "http:\\\\evil.example",
+            "\t//evil.example",
+            " /x",
+            "/\n/evil.example",
+        ] {
+            assert!(!keeps_origin(0, url), "{url:?}");
+        }
+        assert!(keeps_origin(21, "https://shop.example/p/x"));
+        assert!(!keeps_origin(20, "https://shop.example.evil/p"));
+        assert!(!keeps_origin(1, "//evil.example"));
     }
 
     #[test]
