@@ -19,6 +19,7 @@ pub mod profile;
 pub mod rules;
 pub mod sync;
 pub mod value;
+pub mod visitor_id;
 
 pub use value::Value;
 

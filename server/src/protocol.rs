@@ -394,10 +394,8 @@ impl Event {
     }
 }
 
-/// A visitor id as the engine makes it: 128 random bits as 32 lower-case hex digits.
-pub fn is_visitor_id(text: &str) -> bool {
-    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+/// A visitor id is defined once, in the engine, for the client and the server.
+pub use tailor::visitor_id::is_visitor_id;
 
 fn check_time(field: &str, ms: u64) -> Result<(), BatchError> {
     if ms == 0 || ms > MAX_TIME_MS {
