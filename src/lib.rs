@@ -18,6 +18,7 @@ pub mod platform;
 pub mod profile;
 pub mod rules;
 pub mod sync;
+pub mod text_value;
 pub mod value;
 pub mod visitor_id;
 
