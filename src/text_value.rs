@@ -6,7 +6,7 @@
 /// Tab, line feed and carriage return become a space; every other control character (C0, DEL,
 /// C1) is dropped; the result is trimmed and cut to `max` characters (whole characters).
 pub fn clean_text(raw: &str, max: usize) -> String {
-    let mut out = String::with_capacity(raw.len().min(max * 4));
+    let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         match c {
             '\t' | '\n' | '\r' => out.push(' '),
@@ -16,7 +16,8 @@ pub fn clean_text(raw: &str, max: usize) -> String {
     }
     let trimmed = out.trim();
     match trimmed.char_indices().nth(max) {
-        Some((end, _)) => trimmed[..end].trim_end().to_owned(),
+        // `get`, not indexing: the panic path of a slice pulls formatting into the wasm.
+        Some((end, _)) => trimmed.get(..end).unwrap_or(trimmed).trim_end().to_owned(),
         None => trimmed.to_owned(),
     }
 }
