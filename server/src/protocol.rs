@@ -358,13 +358,13 @@ impl Event {
             BatchError::Invalid(m) => m,
             other => format!("{other:?}"),
         })?;
-        if let Some(m) = bounded("rule", self.rule.as_deref(), MAX_RULE_CHARS) {
+        if let Some(m) = event_text("rule", self.rule.as_deref(), MAX_RULE_CHARS) {
             return Err(m);
         }
-        if let Some(m) = bounded("name", self.name.as_deref(), MAX_NAME_CHARS) {
+        if let Some(m) = event_text("name", self.name.as_deref(), MAX_NAME_CHARS) {
             return Err(m);
         }
-        if let Some(m) = bounded("path", self.path.as_deref(), MAX_PATH_CHARS) {
+        if let Some(m) = event_text("path", self.path.as_deref(), MAX_PATH_CHARS) {
             return Err(m);
         }
         if let Some(value) = self.value {
@@ -453,6 +453,20 @@ fn bounded(field: &str, value: Option<&str>, max: usize) -> Option<String> {
     Some(format!(
         "`{field}` must be 1 to {max} characters, without control characters or white space at either end"
     ))
+}
+
+/// Some(message) when an event's text field is empty, longer than `max` characters or holds a
+/// control character. Event fields come from the site (rule names, paths, event names), not
+/// from what a visitor types, so white space at either end is not refused here.
+fn event_text(field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    let value = value?;
+    let chars = value.chars().count();
+    if chars == 0 || chars > max || value.chars().any(char::is_control) {
+        return Some(format!(
+            "`{field}` must be 1 to {max} characters without control characters"
+        ));
+    }
+    None
 }
 
 /// serde_json's message names the problem and the position; it holds no server internals.
