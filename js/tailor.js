@@ -557,11 +557,11 @@
       erasing = true; // one erase request at a time
       fetch(erase, { method: "DELETE", keepalive: true, credentials: "omit" }).then(function (r) {
         erasing = false;
-        engine.eraseDone(r.ok || r.status === 404);
+        engine.eraseAnswered(r.status); // 2xx/404 done, other 4xx dropped, else kept
         if (r.ok) schedule(0);
       }, function () {
         erasing = false;
-        engine.eraseDone(false);
+        engine.eraseAnswered(0); // no answer: tried again on a later page
       });
     }
     var batch = engine.takeBatch();

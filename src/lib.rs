@@ -19,7 +19,9 @@ pub mod profile;
 pub mod rules;
 pub mod sync;
 pub(crate) mod text;
+pub mod text_value;
 pub mod value;
+pub mod visitor_id;
 
 pub use value::Value;
 

@@ -80,14 +80,44 @@ impl SyncConfig {
         !self.endpoint.is_empty()
     }
 
-    /// The erase endpoint for `visitor` (`DELETE`), next to the events endpoint.
-    pub fn erase_url(&self, visitor: &str) -> String {
+    /// The erase endpoint for `visitor` (`DELETE`), next to the events endpoint; `None` unless
+    /// `visitor` is a visitor id, so nothing read from storage is ever pasted into a URL.
+    pub fn erase_url(&self, visitor: &str) -> Option<String> {
+        if !crate::visitor_id::is_visitor_id(visitor) {
+            return None;
+        }
         let base = self
             .endpoint
             .strip_suffix("/events")
             .unwrap_or(&self.endpoint);
-        [base, "/visitors/", visitor].concat()
+        Some([base, "/visitors/", visitor].concat())
     }
+}
+
+/// At most this many erase requests wait on a device.
+pub const MAX_ERASE_QUEUE: usize = 8;
+
+/// The erase queue read back from storage (`stored`, a JSON array of ids): the valid visitor
+/// ids, at most [`MAX_ERASE_QUEUE`], and how many entries were dropped as not an id (the
+/// caller warns once). An invalid entry is never sent: it would only earn a 400 on every page
+/// and block the valid entries behind it.
+pub fn restore_erase_queue(stored: &Value) -> (Vec<String>, usize) {
+    let Value::Array(entries) = stored else {
+        return (Vec::new(), 0);
+    };
+    let mut ids = Vec::new();
+    let mut dropped = 0;
+    for entry in entries {
+        match entry.as_str() {
+            Some(id) if crate::visitor_id::is_visitor_id(id) => {
+                if ids.len() < MAX_ERASE_QUEUE && !ids.iter().any(|known| known == id) {
+                    ids.push(id.to_owned());
+                }
+            }
+            _ => dropped += 1,
+        }
+    }
+    (ids, dropped)
 }
 
 /// One queued event: its id, its wire form and its approximate size.
@@ -673,6 +703,37 @@ mod tests {
             endpoint: "https://api.example/v1/events".into(),
             ..config()
         };
-        assert_eq!(c.erase_url("abc"), "https://api.example/v1/visitors/abc");
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            c.erase_url(id).as_deref(),
+            Some("https://api.example/v1/visitors/0123456789abcdef0123456789abcdef")
+        );
+    }
+
+    #[test]
+    fn an_erase_url_is_only_made_for_a_visitor_id() {
+        let c = SyncConfig {
+            endpoint: "https://api.example/v1/events".into(),
+            ..config()
+        };
+        assert_eq!(c.erase_url("../../../healthz?"), None);
+        assert_eq!(c.erase_url("abc"), None);
+        assert_eq!(c.erase_url("0123456789ABCDEF0123456789ABCDEF"), None);
+    }
+
+    #[test]
+    fn invalid_stored_erase_entries_are_dropped_and_do_not_block_the_valid_one() {
+        let good = "0123456789abcdef0123456789abcdef";
+        let stored = Value::Array(vec![
+            Value::from("../../../healthz?"),
+            Value::from("abc"),
+            Value::Bool(true),
+            Value::from(good),
+            Value::from(good),
+        ]);
+        let (ids, dropped) = restore_erase_queue(&stored);
+        assert_eq!(ids, vec![good.to_string()]);
+        assert_eq!(dropped, 3);
+        assert_eq!(restore_erase_queue(&Value::from("x")), (Vec::new(), 0));
     }
 }

@@ -235,8 +235,11 @@ impl Batch {
                 None => {}
             }
         }
-        let batch: Batch =
+        let mut batch: Batch =
             serde_json::from_slice(body).map_err(|e| BatchError::Malformed(describe_json(&e)))?;
+        if let Some(profile) = &mut batch.profile {
+            profile.drop_invalid_values();
+        }
         batch.validate(limits)?;
         Ok(batch)
     }
@@ -272,6 +275,39 @@ impl Batch {
 }
 
 impl SyncedProfile {
+    /// Drops each visitor value the protocol refuses (a region, pet, name or topic that is not
+    /// clean text by `tailor::text_value`, a country that is not ISO 3166-1), so one bad value
+    /// costs that value only, never the batch and its events. Returns the fields dropped.
+    pub fn drop_invalid_values(&mut self) -> Vec<&'static str> {
+        let mut dropped = Vec::new();
+        let mut keep = |field: &'static str, value: &mut Option<String>, ok: fn(&str) -> bool| {
+            if value.as_deref().is_some_and(|v| !ok(v)) {
+                *value = None;
+                dropped.push(field);
+            }
+        };
+        keep("country", &mut self.country, |c| {
+            c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase())
+        });
+        keep("region", &mut self.region, |v| {
+            is_clean_text(v, MAX_REGION_CHARS)
+        });
+        keep("pet", &mut self.pet, |v| is_clean_text(v, MAX_PET_CHARS));
+        keep("name", &mut self.name, |v| {
+            is_clean_text(v, MAX_VISITOR_NAME_CHARS)
+        });
+        if let Some(topics) = &mut self.topics {
+            let before = topics.len();
+            topics.retain(|topic, score| {
+                is_clean_text(topic, MAX_TOPIC_CHARS) && score.is_finite() && *score >= 0.0
+            });
+            if topics.len() < before {
+                dropped.push("topics");
+            }
+        }
+        dropped
+    }
+
     fn validate(&self, limits: &BatchLimits) -> Result<(), BatchError> {
         let invalid = |m: String| Err(BatchError::Invalid(format!("profile.{m}")));
         if self.name.is_some() && !limits.accept_name {
@@ -325,13 +361,13 @@ impl Event {
             BatchError::Invalid(m) => m,
             other => format!("{other:?}"),
         })?;
-        if let Some(m) = bounded("rule", self.rule.as_deref(), MAX_RULE_CHARS) {
+        if let Some(m) = event_text("rule", self.rule.as_deref(), MAX_RULE_CHARS) {
             return Err(m);
         }
-        if let Some(m) = bounded("name", self.name.as_deref(), MAX_NAME_CHARS) {
+        if let Some(m) = event_text("name", self.name.as_deref(), MAX_NAME_CHARS) {
             return Err(m);
         }
-        if let Some(m) = bounded("path", self.path.as_deref(), MAX_PATH_CHARS) {
+        if let Some(m) = event_text("path", self.path.as_deref(), MAX_PATH_CHARS) {
             return Err(m);
         }
         if let Some(value) = self.value {
@@ -397,10 +433,9 @@ impl Event {
     }
 }
 
-/// A visitor id as the engine makes it: 128 random bits as 32 lower-case hex digits.
-pub fn is_visitor_id(text: &str) -> bool {
-    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+use tailor::text_value::is_clean_text;
+/// A visitor id is defined once, in the engine, for the client and the server.
+pub use tailor::visitor_id::is_visitor_id;
 
 fn check_time(field: &str, ms: u64) -> Result<(), BatchError> {
     if ms == 0 || ms > MAX_TIME_MS {
@@ -415,12 +450,24 @@ fn check_time(field: &str, ms: u64) -> Result<(), BatchError> {
 /// characters (which no legitimate value has and which make logs and reports lie).
 fn bounded(field: &str, value: Option<&str>, max: usize) -> Option<String> {
     let value = value?;
-    let chars = value.chars().count();
-    if chars == 0 || chars > max {
-        return Some(format!("`{field}` must be 1 to {max} characters"));
+    if is_clean_text(value, max) {
+        return None;
     }
-    if value.chars().any(char::is_control) {
-        return Some(format!("`{field}` must not contain control characters"));
+    Some(format!(
+        "`{field}` must be 1 to {max} characters, without control characters or white space at either end"
+    ))
+}
+
+/// Some(message) when an event's text field is empty, longer than `max` characters or holds a
+/// control character. Event fields come from the site (rule names, paths, event names), not
+/// from what a visitor types, so white space at either end is not refused here.
+fn event_text(field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    let value = value?;
+    let chars = value.chars().count();
+    if chars == 0 || chars > max || value.chars().any(char::is_control) {
+        return Some(format!(
+            "`{field}` must be 1 to {max} characters without control characters"
+        ));
     }
     None
 }
@@ -615,14 +662,44 @@ mod tests {
             parse(&batch("").replace(VISITOR, "ABC")),
             Err(BatchError::Invalid(_))
         ));
-        assert!(matches!(
-            parse(&batch(r#","profile":{"country":"jp"}"#)),
-            Err(BatchError::Invalid(_))
-        ));
+        let b = parse(&batch(r#","profile":{"country":"jp","pet":"cat"}"#)).unwrap();
+        let profile = b.profile.unwrap();
+        assert_eq!(
+            (profile.country, profile.pet.as_deref()),
+            (None, Some("cat"))
+        );
         assert!(matches!(
             parse(r#"{"v":1,"visitor":1}"#),
             Err(BatchError::Malformed(_))
         ));
         assert!(matches!(parse("not json"), Err(BatchError::Malformed(_))));
+    }
+
+    #[test]
+    fn one_bad_visitor_value_costs_that_value_not_the_events() {
+        let b = parse(&batch(
+            r#","profile":{"pet":"ca\u0007t","region":" JP-01","topics":{"cats":1,"news\b":2}},"events":[{"id":"e1","type":"pageview","at":1,"path":"/a"}]"#,
+        ))
+        .unwrap();
+        let profile = b.profile.unwrap();
+        assert_eq!(profile.pet, None);
+        assert_eq!(profile.region, None);
+        let topics: Vec<&str> = profile
+            .topics
+            .as_ref()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(topics, ["cats"]);
+        assert_eq!(b.events.len(), 1);
+    }
+
+    #[test]
+    fn the_server_accepts_every_value_the_client_makes() {
+        for raw in ["ca\u{7}t", "do\u{7f}g", "news\u{8}", " a\tb "] {
+            let clean = tailor::text_value::clean_text(raw, MAX_PET_CHARS);
+            assert_eq!(bounded("pet", Some(&clean), MAX_PET_CHARS), None, "{raw:?}");
+        }
     }
 }

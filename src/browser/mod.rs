@@ -20,6 +20,7 @@ use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
 use crate::profile::{self, LiveProfile, Op};
 use crate::rules::{DecideInput, Decisions, RuleSet};
 use crate::sync::{self, Next, Outbox};
+use crate::visitor_id;
 use crate::Value;
 use dom::Applier;
 use platform::CryptoRandom;
@@ -122,13 +123,13 @@ impl Tailor {
                 tailor.outbox = Outbox::decode(&stored, 0.0, &tailor.config.sync);
             }
         }
-        if let Some(Value::Array(ids)) = read_json(&mut tailor.store, ERASE_KEY) {
-            let ids = ids
-                .iter()
-                .filter_map(Value::as_str)
-                .take(8)
-                .map(str::to_owned);
-            tailor.erase_queue = ids.collect();
+        if let Some(stored) = read_json(&mut tailor.store, ERASE_KEY) {
+            let (ids, dropped) = sync::restore_erase_queue(&stored);
+            tailor.erase_queue = ids;
+            if dropped > 0 {
+                warn("Tailor: dropped invalid entries of the stored erase queue");
+                tailor.persist_erase_queue();
+            }
         }
         tailor.warn_storage();
         tailor
@@ -483,13 +484,28 @@ impl Tailor {
     #[wasm_bindgen(js_name = takeErase)]
     pub fn take_erase(&self) -> Option<String> {
         let id = self.erase_queue.first()?;
-        (!self.config.sync.endpoint.is_empty()).then(|| self.config.sync.erase_url(id))
+        if self.config.sync.endpoint.is_empty() {
+            return None;
+        }
+        self.config.sync.erase_url(id)
     }
 
-    /// The erase request answered (`ok`: 2xx or 404): it is done.
-    #[wasm_bindgen(js_name = eraseDone)]
-    pub fn erase_done(&mut self, ok: bool) {
-        if ok && !self.erase_queue.is_empty() {
+    /// The erase request answered with HTTP `status` (0: no answer). 2xx and 404 finish the
+    /// entry, another 4xx (such as 400) drops it, anything else leaves it for a later page.
+    #[wasm_bindgen(js_name = eraseAnswered)]
+    pub fn erase_answered(&mut self, status: u16) {
+        match visitor_id::erase_answer(status) {
+            visitor_id::EraseAnswer::Done => self.drop_first_erase(),
+            visitor_id::EraseAnswer::Refused => {
+                warn("Tailor: the server refused an erase request; it is dropped");
+                self.drop_first_erase();
+            }
+            visitor_id::EraseAnswer::Retry => {}
+        }
+    }
+
+    fn drop_first_erase(&mut self) {
+        if !self.erase_queue.is_empty() {
             self.erase_queue.remove(0);
             self.persist_erase_queue();
         }
@@ -746,9 +762,9 @@ impl Tailor {
             self.store.remove(OUTBOX_KEY);
         }
         if effects.request_server_erase && self.config.sync.enabled() {
-            if !self.erase_queue.contains(&visitor) {
+            if visitor_id::is_visitor_id(&visitor) && !self.erase_queue.contains(&visitor) {
                 self.erase_queue.push(visitor);
-                let excess = self.erase_queue.len().saturating_sub(8);
+                let excess = self.erase_queue.len().saturating_sub(sync::MAX_ERASE_QUEUE);
                 self.erase_queue.drain(..excess);
             }
             self.persist_erase_queue();

@@ -234,10 +234,10 @@ pub(crate) fn remove_key<V>(list: &mut Vec<(String, V)>, key: &str) {
 /// A topic, event, rule or attribute key as stored: trimmed, clipped, and with `.` replaced by
 /// `-` because a dot would split the condition path (`events.a.b`). `None` when empty.
 pub(crate) fn clean_key(raw: &str, max_chars: usize) -> Option<String> {
-    let mut key = String::new();
-    for c in raw.trim().chars().take(max_chars) {
-        key.push(if c == '.' { '-' } else { c });
-    }
+    let key: String = crate::text_value::clean_text(raw, max_chars)
+        .chars()
+        .map(|c| if c == '.' { '-' } else { c })
+        .collect();
     (!key.is_empty()).then_some(key)
 }
 

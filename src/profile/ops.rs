@@ -7,6 +7,7 @@ use super::{clean_key, exposure, finite, infer_pet, Campaign, EventCount, Pet, P
 use super::{Profile, ProfileConfig};
 use crate::context::{clip, PageContext};
 use crate::geo::{self, Geo};
+use crate::text_value::clean_text;
 use crate::Value;
 
 /// One change to the profile. Every op carries its time (`at`, ms).
@@ -217,7 +218,7 @@ fn set(p: &mut Profile, path: &str, value: &Value, cfg: &ProfileConfig) {
                     super::remove_key(&mut p.custom, &key);
                     return;
                 }
-                Value::String(s) => Value::String(clip(s, cfg.max_name_chars)),
+                Value::String(s) => Value::String(clean_text(s, cfg.max_name_chars)),
                 Value::Number(n) if n.is_finite() => Value::Number(*n),
                 Value::Bool(b) => Value::Bool(*b),
                 // Objects, arrays and non-finite numbers are not attributes a form can set.
@@ -234,12 +235,12 @@ fn set(p: &mut Profile, path: &str, value: &Value, cfg: &ProfileConfig) {
 }
 
 fn declare_name(p: &mut Profile, name: &str, cfg: &ProfileConfig) {
-    let name = clip(name.trim(), cfg.max_name_chars);
+    let name = clean_text(name, cfg.max_name_chars);
     p.name = (!name.is_empty()).then_some(name);
 }
 
 fn declare_pet(p: &mut Profile, pet: &str) {
-    let value = clip(&pet.trim().to_ascii_lowercase(), super::pet::MAX_PET_CHARS);
+    let value = clean_text(&pet.to_ascii_lowercase(), super::pet::MAX_PET_CHARS);
     p.pet = (!value.is_empty()).then_some(Pet {
         value,
         source: PetSource::Declared,
@@ -519,5 +520,41 @@ mod tests {
         p.erased_at = 10.0;
         apply(&mut p, &view(5.0, &[]), &cfg);
         assert_eq!(p.page_views, 0, "ops from before an erase are dropped");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_profile() {
+        let cfg = ProfileConfig::default();
+        let mut p = Profile::new("x".into(), 0.0);
+        let ops = [
+            Op::Set {
+                at: 1.0,
+                path: "pet".into(),
+                value: Value::from("ca\u{7}t"),
+            },
+            Op::Set {
+                at: 1.0,
+                path: "fav\u{1b}".into(),
+                value: Value::from("do\u{7f}g"),
+            },
+            Op::Declare {
+                at: 1.0,
+                name: Some(" Ha\u{0}na\u{85} ".into()),
+                pet: None,
+            },
+            view(2.0, &[("cats", 1.0), (" news\u{8}", 1.0)]),
+        ];
+        apply_all(&mut p, &ops, &cfg);
+        assert_eq!(p.pet.as_ref().map(|pet| pet.value.as_str()), Some("cat"));
+        assert_eq!(p.name.as_deref(), Some("Hana"));
+        assert_eq!(p.custom, vec![("fav".to_string(), Value::from("dog"))]);
+        let topics: Vec<String> = p
+            .topics
+            .ranked(2.0, cfg.topic_half_life_ms)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(topics.len(), 2);
+        assert!(topics.contains(&"news".to_string()), "{topics:?}");
     }
 }
