@@ -82,6 +82,19 @@ impl Applier {
                     let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
                         continue;
                     };
+                    if refused_tag(&el) {
+                        warn(
+                            &[
+                                "Tailor: rule \"",
+                                &self.edits[rule].0,
+                                "\" may not change a <",
+                                &el.local_name(),
+                                "> element; refused",
+                            ]
+                            .concat(),
+                        );
+                        continue;
+                    }
                     if let Some((kind, name)) = property(&edit.change) {
                         if claimed
                             .iter()
@@ -178,6 +191,33 @@ impl Applier {
         self.revert();
         self.edits.clear();
     }
+}
+
+/// Elements no rule may touch: they run script, load content or style the page (any namespace,
+/// and anything inside `<svg>` or `<math>`, whose `<script>`, `<animate>` and `<set>` can run code).
+fn refused_tag(el: &Element) -> bool {
+    const REFUSED: [&str; 18] = [
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "link",
+        "base",
+        "meta",
+        "template",
+        "noscript",
+        "frame",
+        "frameset",
+        "svg",
+        "math",
+        "foreignobject",
+        "animate",
+        "set",
+        "use",
+    ];
+    let name = el.local_name().to_ascii_lowercase();
+    REFUSED.contains(&name.as_str()) || el.closest("svg, math").ok().flatten().is_some()
 }
 
 /// The element property an edit owns (classes are shared: adding one never undoes another).

@@ -1,0 +1,72 @@
+// Hardening: what a rules file must never be able to do to the page, whatever it says.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { launchBrowser, startServer, watchConsole } from "./harness.mjs";
+
+let browser;
+let server;
+let site;
+const page = (name, rules) =>
+  writeFileSync(join(site, name + ".html"), `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>${name}</title>
+  <script type="application/json" id="tailor-rules">${JSON.stringify({ rules })}</script>
+  <script src="/dist/tailor.js"></script>
+</head>
+<body>
+  <h1 id="greeting">Original greeting</h1>
+  <script id="empty"></script>
+  <style id="css"></style>
+</body>
+</html>
+`);
+
+before(async () => {
+  site = mkdtempSync(join(tmpdir(), "tailor-hard-"));
+  page("script-rules", [
+    {
+      id: "evil",
+      actions: [
+        { selector: "#empty", text: "window.__ran = 1" },
+        { selector: "#css", text: "body{background:red}" },
+        { selector: "script", attributes: { src: "/evil.js" } },
+        { selector: "#greeting", text: "{{query.q}}" },
+      ],
+    },
+  ]);
+  writeFileSync(join(site, "evil.js"), "window.__ran = 2;");
+  browser = await launchBrowser();
+  server = await startServer({ site });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (site) rmSync(site, { recursive: true, force: true });
+});
+
+describe("hardening", () => {
+  test("rules never change script or style elements; the rule's other actions still apply", async () => {
+    const p = await browser.newPage();
+    const { messages } = watchConsole(p);
+    const requests = [];
+    p.on("request", (r) => requests.push(r.url()));
+    await p.goto(server.url + "/script-rules.html?q=hi");
+    await p.evaluate(() => window.tailor.ready());
+    await p.waitForTimeout(200);
+    assert.equal(await p.evaluate(() => window.__ran), undefined);
+    assert.equal(await p.locator("#empty").evaluate((el) => el.textContent), "");
+    assert.equal(await p.locator("#css").evaluate((el) => el.textContent), "");
+    assert.ok(!requests.some((u) => u.endsWith("/evil.js")), JSON.stringify(requests));
+    assert.equal(await p.locator("#greeting").textContent(), "hi");
+    assert.ok(
+      messages.some((m) => m.type === "warning" && /rule "evil" may not change a <script>/.test(m.text)),
+      JSON.stringify(messages),
+    );
+    await p.close();
+  });
+});
