@@ -9,11 +9,12 @@ import { launchBrowser, startServer, watchConsole } from "./harness.mjs";
 let browser;
 let server;
 let site;
-const page = (name, rules) =>
+const page = (name, rules, policy) =>
   writeFileSync(join(site, name + ".html"), `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
+  ${policy ? `<meta http-equiv="Content-Security-Policy" content="${policy}">` : ""}
   <title>${name}</title>
   <script type="application/json" id="tailor-rules">${JSON.stringify({ rules })}</script>
   <script src="/dist/tailor.js"></script>
@@ -39,6 +40,9 @@ before(async () => {
       ],
     },
   ]);
+  page("trusted-types", [{ id: "mixed", actions: [{ selector: "#greeting, script", text: "Personalized" }] }],
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+      "require-trusted-types-for 'script'; trusted-types tailor");
   writeFileSync(join(site, "evil.js"), "window.__ran = 2;");
   browser = await launchBrowser();
   server = await startServer({ site });
@@ -67,6 +71,20 @@ describe("hardening", () => {
       messages.some((m) => m.type === "warning" && /rule "evil" may not change a <script>/.test(m.text)),
       JSON.stringify(messages),
     );
+    await p.close();
+  });
+
+  test("under Trusted Types a rule that also matches scripts leaves the engine usable", async () => {
+    const p = await browser.newPage();
+    const { errors } = watchConsole(p);
+    await p.goto(server.url + "/trusted-types.html");
+    await p.evaluate(() => window.tailor.ready());
+    assert.equal(await p.locator("#greeting").textContent(), "Personalized");
+    const why = await p.evaluate(() => window.tailor.explain(document.getElementById("greeting")));
+    assert.equal(why[0].rule, "mixed");
+    await p.evaluate(() => window.tailor.revert());
+    assert.equal(await p.locator("#greeting").textContent(), "Original greeting");
+    assert.deepEqual(errors, []);
     await p.close();
   });
 });
