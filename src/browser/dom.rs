@@ -251,7 +251,15 @@ fn write(el: &Element, change: &Resolved, doc: &web_sys::Document) -> (Option<Un
     match change {
         Resolved::Text(text) => {
             let old = take_children(el);
-            el.set_text_content(Some(text));
+            // Through Reflect so a DOM exception (a Trusted Types sink, say) is a warning here
+            // instead of a throw out of the engine while it is borrowed.
+            if js_sys::Reflect::set(el, &"textContent".into(), &text.into()).is_err() {
+                warn("Tailor: the page refused a text change");
+                for n in &old {
+                    let _ = el.append_child(n);
+                }
+                return (None, None);
+            }
             (Some(Undo::Children(old)), None)
         }
         Resolved::Attribute { name, value } => {
