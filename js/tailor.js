@@ -106,7 +106,8 @@
     }
   }
 
-  var rulesAtStart = inlineRules() || cachedRules();
+  var inlineAtStart = inlineRules();
+  var rulesAtStart = inlineAtStart || cachedRules();
   var selectors = [];
   var validAtStart = false; // rulesAtStart parsed: loadRules need not check it again
   try {
@@ -364,6 +365,14 @@
 
   started.then(finish, function (error) {
     state.error = error;
+    // A cached rules file the engine refused is dropped, so the next page view fetches the fix.
+    if (rulesAtStart && inlineAtStart === null) {
+      try {
+        localStorage.removeItem(CACHE_KEY);
+      } catch (e) {
+        /* blocked: nothing was cached */
+      }
+    }
     console.error(PREFIX + explain(error));
     finish();
   });

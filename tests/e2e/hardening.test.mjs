@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, startServer, watchConsole } from "./harness.mjs";
+import { launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
 
 let browser;
 let server;
@@ -86,5 +86,32 @@ describe("hardening", () => {
     assert.equal(await p.locator("#greeting").textContent(), "Original greeting");
     assert.deepEqual(errors, []);
     await p.close();
+  });
+
+  test("a cached rules file the engine refuses is dropped, so the site's fix reaches returning visitors", async () => {
+    const rulesServer = await startServer({ site: pagesDir });
+    const context = await browser.newContext();
+    const rule = (id) => ({ id, condition: { pageViews: { $gte: 1 } }, actions: [{ selector: "#greeting", text: "Hello, cat people!" }] });
+    let body = JSON.stringify({ rules: [rule("a")] });
+    await context.route("**/rules.json", (route) => route.fulfill({ contentType: "application/json", body }));
+    const p = await context.newPage();
+    const visit = async () => {
+      await p.goto(rulesServer.url + "/rules-file.html");
+      await p.evaluate(() => window.tailor.ready());
+      await p.waitForTimeout(150); // the background refresh of the cached copy
+      return p.locator("#greeting").textContent();
+    };
+    try {
+      assert.equal(await visit(), "Hello, cat people!");
+      body = JSON.stringify({ rules: [rule("a"), rule("a")] }); // a duplicate id: refused
+      await visit(); // the cached good copy decides; the broken file is cached behind it
+      assert.equal(await visit(), "Original greeting");
+      body = JSON.stringify({ rules: [rule("a")] });
+      await visit();
+      assert.equal(await visit(), "Hello, cat people!");
+    } finally {
+      await context.close();
+      await rulesServer.stop();
+    }
   });
 });
