@@ -21,6 +21,7 @@ const page = (name, rules, policy) =>
 </head>
 <body>
   <h1 id="greeting">Original greeting</h1>
+  <input id="inp" value="secret">
   <script id="empty"></script>
   <style id="css"></style>
 </body>
@@ -43,6 +44,8 @@ before(async () => {
   page("trusted-types", [{ id: "mixed", actions: [{ selector: "#greeting, script", text: "Personalized" }] }],
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
       "require-trusted-types-for 'script'; trusted-types tailor");
+  page("css-leak", [{ id: "leak", actions: [{ selector: "#inp[value^=s]{background:url(/leak)}/*", text: "x" }] }],
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'");
   writeFileSync(join(site, "evil.js"), "window.__ran = 2;");
   browser = await launchBrowser();
   server = await startServer({ site });
@@ -113,5 +116,16 @@ describe("hardening", () => {
       await context.close();
       await rulesServer.stop();
     }
+  });
+
+  test("a selector carrying CSS never reaches the anti-flicker stylesheet", async () => {
+    const p = await browser.newPage();
+    const requests = [];
+    p.on("request", (r) => requests.push(r.url()));
+    await p.goto(server.url + "/css-leak.html");
+    await p.evaluate(() => window.tailor.ready());
+    await p.waitForTimeout(200);
+    assert.ok(!requests.some((u) => u.includes("/leak")), JSON.stringify(requests));
+    await p.close();
   });
 });
