@@ -55,10 +55,22 @@
       if (!Array.isArray(actions)) continue;
       for (var j = 0; j < actions.length; j++) {
         var s = actions[j] && actions[j].selector;
-        if (typeof s === "string" && s && out.indexOf(s) < 0) out.push(s);
+        if (typeof s === "string" && safeSelector(s) && out.indexOf(s) < 0) out.push(s);
       }
     }
     return out;
+  }
+
+  // Only a selector that parses as one goes into the anti-flicker stylesheet: pasted there,
+  // `x{background:url(/leak)}/*` would be CSS of the rules file's choosing.
+  function safeSelector(s) {
+    if (!s || /[{};@]|\/\*/.test(s)) return false;
+    try {
+      document.querySelector(s);
+      return true;
+    } catch (e) {
+      return false;
+    }
   }
 
   // A constructed stylesheet is not subject to the page's style-src policy; a <style> element is
@@ -113,7 +125,8 @@
     }
   }
 
-  var rulesAtStart = inlineRules() || cachedRules();
+  var inlineAtStart = inlineRules();
+  var rulesAtStart = inlineAtStart || cachedRules();
   var selectors = [];
   var validAtStart = false; // rulesAtStart parsed: loadRules need not check it again
   try {
@@ -445,6 +458,14 @@
 
   started.then(finish, function (error) {
     state.error = error;
+    // A cached rules file the engine refused is dropped, so the next page view fetches the fix.
+    if (rulesAtStart && inlineAtStart === null) {
+      try {
+        localStorage.removeItem(CACHE_KEY);
+      } catch (e) {
+        /* blocked: nothing was cached */
+      }
+    }
     console.error(PREFIX + explain(error));
     finish();
   });

@@ -300,6 +300,14 @@ fn check_selectors(set: &RuleSet, pages: &[(String, String)], findings: &mut Vec
                     continue;
                 }
             };
+            if let Some(tag) = refused_tag(selector_text) {
+                findings.push(error(
+                    &rule.id,
+                    format!(
+                        "selector `{selector_text}` names <{tag}>: the browser refuses every action on it"
+                    ),
+                ));
+            }
             let items = rule
                 .actions
                 .iter()
@@ -349,6 +357,52 @@ fn check_selectors(set: &RuleSet, pages: &[(String, String)], findings: &mut Vec
 }
 
 /// Schema violations as (JSON pointer, message).
+/// The first tag the browser shell never changes (script, style, embedded content, SVG, ...)
+/// that `selector` names as a type selector.
+fn refused_tag(selector: &str) -> Option<String> {
+    const REFUSED: [&str; 18] = [
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "link",
+        "base",
+        "meta",
+        "template",
+        "noscript",
+        "frame",
+        "frameset",
+        "svg",
+        "math",
+        "foreignobject",
+        "animate",
+        "set",
+        "use",
+    ];
+    let bytes = selector.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'\\';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && word(bytes[i]) {
+            i += 1;
+        }
+        // A type selector starts the selector or follows a combinator, a comma or a `(`.
+        let before = start.checked_sub(1).map(|j| bytes[j]);
+        let type_position = before.is_none_or(|b| b" \t\n>+~,(|*".contains(&b));
+        let name = selector[start..i].to_ascii_lowercase();
+        if type_position && REFUSED.contains(&name.as_str()) {
+            return Some(name);
+        }
+    }
+    None
+}
+
 fn schema_errors(json: &serde_json::Value) -> Result<Vec<(String, String)>, String> {
     let schema: serde_json::Value = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
     let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
@@ -453,6 +507,14 @@ mod tests {
             text.contains("warning: rule \"cat\" - reads attribute \"pets\""),
             "{text}"
         );
+        let (findings, _) = check(
+            r##"{"rules":[{"id":"s","actions":[{"selector":"#a, body > SCRIPT","text":"x"},{"selector":".script #style[data-x=iframe]","text":"y"}]}]}"##,
+            &[],
+            false,
+        );
+        let tags: Vec<_> = findings.iter().map(ToString::to_string).collect();
+        assert_eq!(tags.len(), 1, "{tags:?}");
+        assert!(tags[0].contains("names <script>"), "{tags:?}");
         // The schema's own complaint about the same onclick is not repeated.
         assert!(!text.contains("schema:"), "{text}");
     }

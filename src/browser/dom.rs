@@ -82,6 +82,19 @@ impl Applier {
                     let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
                         continue;
                     };
+                    if refused_tag(&el) {
+                        warn(
+                            &[
+                                "Tailor: rule \"",
+                                &self.edits[rule].0,
+                                "\" may not change a <",
+                                &el.local_name(),
+                                "> element; refused",
+                            ]
+                            .concat(),
+                        );
+                        continue;
+                    }
                     if let Some((kind, name)) = property(&edit.change) {
                         if claimed
                             .iter()
@@ -180,6 +193,33 @@ impl Applier {
     }
 }
 
+/// Elements no rule may touch: they run script, load content or style the page (any namespace,
+/// and anything inside `<svg>` or `<math>`, whose `<script>`, `<animate>` and `<set>` can run code).
+fn refused_tag(el: &Element) -> bool {
+    const REFUSED: [&str; 18] = [
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "link",
+        "base",
+        "meta",
+        "template",
+        "noscript",
+        "frame",
+        "frameset",
+        "svg",
+        "math",
+        "foreignobject",
+        "animate",
+        "set",
+        "use",
+    ];
+    let name = el.local_name().to_ascii_lowercase();
+    REFUSED.contains(&name.as_str()) || el.closest("svg, math").ok().flatten().is_some()
+}
+
 /// The element property an edit owns (classes are shared: adding one never undoes another).
 fn property(change: &Resolved) -> Option<(&'static str, String)> {
     match change {
@@ -211,7 +251,15 @@ fn write(el: &Element, change: &Resolved, doc: &web_sys::Document) -> (Option<Un
     match change {
         Resolved::Text(text) => {
             let old = take_children(el);
-            el.set_text_content(Some(text));
+            // Through Reflect so a DOM exception (a Trusted Types sink, say) is a warning here
+            // instead of a throw out of the engine while it is borrowed.
+            if js_sys::Reflect::set(el, &"textContent".into(), &text.into()).is_err() {
+                warn("Tailor: the page refused a text change");
+                for n in &old {
+                    let _ = el.append_child(n);
+                }
+                return (None, None);
+            }
             (Some(Undo::Children(old)), None)
         }
         Resolved::Attribute { name, value } => {
