@@ -356,30 +356,9 @@ fn check_selectors(set: &RuleSet, pages: &[(String, String)], findings: &mut Vec
     }
 }
 
-/// Schema violations as (JSON pointer, message).
 /// The first tag the browser shell never changes (script, style, embedded content, SVG, ...)
 /// that `selector` names as a type selector.
 fn refused_tag(selector: &str) -> Option<String> {
-    const REFUSED: [&str; 18] = [
-        "script",
-        "style",
-        "iframe",
-        "object",
-        "embed",
-        "link",
-        "base",
-        "meta",
-        "template",
-        "noscript",
-        "frame",
-        "frameset",
-        "svg",
-        "math",
-        "foreignobject",
-        "animate",
-        "set",
-        "use",
-    ];
     let bytes = selector.as_bytes();
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'\\';
     let mut i = 0;
@@ -396,13 +375,14 @@ fn refused_tag(selector: &str) -> Option<String> {
         let before = start.checked_sub(1).map(|j| bytes[j]);
         let type_position = before.is_none_or(|b| b" \t\n>+~,(|*".contains(&b));
         let name = selector[start..i].to_ascii_lowercase();
-        if type_position && REFUSED.contains(&name.as_str()) {
+        if type_position && tailor::rules::REFUSED_TAGS.contains(&name.as_str()) {
             return Some(name);
         }
     }
     None
 }
 
+/// Schema violations as (JSON pointer, message).
 fn schema_errors(json: &serde_json::Value) -> Result<Vec<(String, String)>, String> {
     let schema: serde_json::Value = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
     let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;

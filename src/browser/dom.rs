@@ -196,28 +196,9 @@ impl Applier {
 /// Elements no rule may touch: they run script, load content or style the page (any namespace,
 /// and anything inside `<svg>` or `<math>`, whose `<script>`, `<animate>` and `<set>` can run code).
 fn refused_tag(el: &Element) -> bool {
-    const REFUSED: [&str; 18] = [
-        "script",
-        "style",
-        "iframe",
-        "object",
-        "embed",
-        "link",
-        "base",
-        "meta",
-        "template",
-        "noscript",
-        "frame",
-        "frameset",
-        "svg",
-        "math",
-        "foreignobject",
-        "animate",
-        "set",
-        "use",
-    ];
     let name = el.local_name().to_ascii_lowercase();
-    REFUSED.contains(&name.as_str()) || el.closest("svg, math").ok().flatten().is_some()
+    crate::rules::REFUSED_TAGS.contains(&name.as_str())
+        || el.closest("svg, math").ok().flatten().is_some()
 }
 
 /// The element property an edit owns (classes are shared: adding one never undoes another).

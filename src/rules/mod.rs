@@ -69,6 +69,30 @@ pub use lint::{attribute_paths, is_known_attribute, unreachable_rules, KNOWN_ATT
 pub use parse::ParseReport;
 pub use scope::{glob_matches, parse_time, PagePattern};
 pub use template::{Segment, Template};
+/// Elements no rule may change, by local name: they run script, load content or style the page.
+/// The browser shell refuses them (and anything inside `<svg>` or `<math>`) when applying, and
+/// `tailor check` reports selectors that name them.
+pub const REFUSED_TAGS: [&str; 18] = [
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "link",
+    "base",
+    "meta",
+    "template",
+    "noscript",
+    "frame",
+    "frameset",
+    "svg",
+    "math",
+    "foreignobject",
+    "animate",
+    "set",
+    "use",
+];
+
 pub use url::{attribute_allowed, is_safe_srcset, is_safe_url, AttributeKind};
 
 pub use crate::profile::ExposureCounts;
