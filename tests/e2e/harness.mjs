@@ -108,3 +108,11 @@ export function frameRecorder(selector, originalText) {
     requestAnimationFrame(tick);
   })();`;
 }
+
+/** Resolves once Tailor has started on `page` (also while `window.tailor` is still the queue). */
+export const tailorStarted = (page) => page.evaluate(() => window.tailor.ready ? window.tailor.ready() : new Promise((r) =>
+  document.addEventListener("tailor:ready", () => r(), { once: true })));
+
+/** Resolves once the page's outbox is empty: every queued event reached the server. */
+export const outboxDelivered = (page) =>
+  page.waitForFunction(() => !localStorage.getItem("tailor.outbox"), null, { timeout: 20000 });

@@ -1,7 +1,7 @@
 // Consented sync end to end: the outbox in Chromium against the real server and its database.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, pagesDir, startServer } from "./harness.mjs";
+import { launchBrowser, outboxDelivered, pagesDir, startServer, tailorStarted } from "./harness.mjs";
 
 const KEY = "e2e-admin-key-0123456789";
 let browser;
@@ -15,10 +15,9 @@ after(async () => {
   await server?.stop();
 });
 
-const ready = (page) => page.evaluate(() => window.tailor.ready ? window.tailor.ready() : new Promise((r) =>
-  document.addEventListener("tailor:ready", () => r(), { once: true })));
+const ready = tailorStarted;
 const visitor = (page) => page.evaluate(() => window.tailor.profile().profile.id);
-const delivered = (page) => page.waitForFunction(() => !localStorage.getItem("tailor.outbox"), null, { timeout: 20000 });
+const delivered = outboxDelivered;
 
 async function exported(id) {
   const r = await fetch(`${server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
