@@ -15,6 +15,7 @@ pub mod geo;
 mod heap;
 pub mod pattern;
 pub mod platform;
+pub mod preview;
 pub mod profile;
 pub mod rules;
 pub mod sync;

@@ -25,12 +25,12 @@ mod stage;
 mod topics;
 
 pub use attributes::attributes;
-pub use campaign::Campaign;
+pub use campaign::{Campaign, MAX_CAMPAIGN_CHARS};
 pub use codec::{encode, load, LoadStatus, SCHEMA_VERSION};
 pub use exposure::{Exposure, ExposureCounts};
 pub use live::{rebase, LiveProfile, Save};
 pub use ops::{apply, apply_all, geo_op, page_ops, Op};
-pub use pet::{infer_pet, Pet, PetRules, PetSource};
+pub use pet::{infer_pet, Pet, PetRules, PetSource, MAX_PET_CHARS};
 pub use stage::{derive_stage, Stage, StageRules};
 pub use topics::Topics;
 
