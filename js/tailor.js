@@ -414,6 +414,7 @@
         mark("instantiated");
         config = siteConfig();
         engine = new core.Tailor(config, navigator.globalPrivacyControl === true);
+        preview(engine);
         mark("constructed");
         return parts[1] || loadRules();
       }).then(function (rules) {
@@ -666,6 +667,72 @@
         }
       }
     }
+  }
+
+  // ---- Preview links: this tab shows the page as a chosen visitor would see it ---------------
+
+  // A link ends in `#tailor-preview=<base64url JSON>` (`tailor preview`, or the report page). A
+  // fragment never reaches a server: no request, log, cache key or Referer carries it. The
+  // engine checks the payload, refuses a hostile one, and stores, counts and sends nothing while
+  // previewing. sessionStorage keeps the payload (and nothing else) so every page of this tab
+  // stays in preview until the visitor exits.
+  var PREVIEW_KEY = "tailor.preview";
+  function preview(engine) {
+    var found = /(?:^#|&)tailor-preview=([^&]*)/.exec(location.hash);
+    var text = null;
+    try {
+      text = found ? previewText(found[1]) : sessionStorage.getItem(PREVIEW_KEY);
+    } catch (e) {
+      console.warn(PREFIX + (found ? "a preview link was refused: it is not base64url JSON text" : "no sessionStorage: no preview"));
+    }
+    if (found) {
+      try {
+        history.replaceState(history.state, "", location.href.split("#")[0]); // exit reloads without it
+      } catch (e) {
+        /* a sandboxed frame: the link stays in the address */
+      }
+    }
+    if (text === null) return;
+    var words = engine.preview(text);
+    try {
+      if (words) sessionStorage.setItem(PREVIEW_KEY, text);
+      else sessionStorage.removeItem(PREVIEW_KEY);
+    } catch (e) {
+      /* no sessionStorage: this page only */
+    }
+    if (words) domReady().then(function () { previewBanner(words); });
+  }
+
+  function previewText(code) {
+    var binary = atob(code.replace(/-/g, "+").replace(/_/g, "/"));
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  }
+
+  // Text only (the words are checked values, and still never markup), styled through the CSSOM,
+  // which a Content-Security-Policy without 'unsafe-inline' allows.
+  function previewBanner(words) {
+    var bar = document.createElement("div");
+    var exit = document.createElement("button");
+    bar.setAttribute("data-tailor", "preview");
+    bar.setAttribute("role", "status");
+    bar.style.cssText = "position:fixed;z-index:2147483647;left:8px;bottom:8px;padding:4px 8px;" +
+      "font:13px system-ui,sans-serif;background:#1d2430;color:#fff;border-radius:4px";
+    exit.type = "button";
+    exit.textContent = "exit";
+    exit.style.cssText = "font:inherit;color:inherit;background:none;border:0;padding:0;text-decoration:underline;cursor:pointer";
+    exit.addEventListener("click", function () {
+      try {
+        sessionStorage.removeItem(PREVIEW_KEY);
+      } catch (e) {
+        /* nothing was kept */
+      }
+      location.reload();
+    });
+    bar.appendChild(document.createTextNode("Preview: " + words.join(" \u00b7 ") + " \u2014 "));
+    bar.appendChild(exit);
+    document.body.appendChild(bar);
   }
 
   // ---- The public object: commands queued before load are replayed through it ----------------

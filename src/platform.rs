@@ -100,6 +100,8 @@ pub struct FallbackStore<S> {
     primary: S,
     memory: MemoryStore,
     failure: Option<StoreError>,
+    /// Set by [`FallbackStore::detach`]: the real store is left alone, without a failure.
+    detached: bool,
 }
 
 impl<S: KeyValueStore> FallbackStore<S> {
@@ -108,7 +110,15 @@ impl<S: KeyValueStore> FallbackStore<S> {
             primary,
             memory: MemoryStore::new(),
             failure: None,
+            detached: false,
         }
+    }
+
+    /// From now on every read and write goes to an empty in-memory store and the real store
+    /// is never touched again (a preview: what it does must leave the device as it was).
+    pub fn detach(&mut self) {
+        self.detached = true;
+        self.memory = MemoryStore::new();
     }
 
     /// The error that made this store fall back to memory, if any.
@@ -118,7 +128,7 @@ impl<S: KeyValueStore> FallbackStore<S> {
 
     /// Whether writes still reach the real store.
     pub fn is_persistent(&self) -> bool {
-        self.failure.is_none()
+        self.failure.is_none() && !self.detached
     }
 
     fn fail(&mut self, error: StoreError) {
@@ -126,7 +136,7 @@ impl<S: KeyValueStore> FallbackStore<S> {
     }
 
     pub fn get(&mut self, key: &str) -> Option<String> {
-        if self.failure.is_none() {
+        if self.is_persistent() {
             match self.primary.get(key) {
                 Ok(value) => return value,
                 Err(e) => self.fail(e),
@@ -138,7 +148,7 @@ impl<S: KeyValueStore> FallbackStore<S> {
     pub fn set(&mut self, key: &str, value: &str) {
         // The memory copy is always kept, so a later failure loses nothing already written.
         let _ = self.memory.set(key, value);
-        if self.failure.is_none() {
+        if self.is_persistent() {
             if let Err(e) = self.primary.set(key, value) {
                 self.fail(e);
             }
@@ -147,7 +157,7 @@ impl<S: KeyValueStore> FallbackStore<S> {
 
     pub fn remove(&mut self, key: &str) {
         let _ = self.memory.remove(key);
-        if self.failure.is_none() {
+        if self.is_persistent() {
             if let Err(e) = self.primary.remove(key) {
                 self.fail(e);
             }
@@ -253,6 +263,23 @@ mod tests {
         assert_eq!(s.failure(), Some(StoreError::QuotaExceeded));
         assert_eq!(s.get(PROFILE_KEY).as_deref(), Some("new"));
         assert!(!StoreError::QuotaExceeded.message().is_empty());
+    }
+
+    #[test]
+    fn a_detached_store_never_touches_the_real_one() {
+        let mut inner = MemoryStore::new();
+        inner.set(PROFILE_KEY, "real").unwrap();
+        let mut s = FallbackStore::new(inner);
+        s.detach();
+        assert_eq!(s.get(PROFILE_KEY), None, "reads start empty");
+        s.set(PROFILE_KEY, "preview");
+        s.set(CONSENT_KEY, "{}");
+        assert_eq!(s.get(PROFILE_KEY).as_deref(), Some("preview"));
+        s.remove(PROFILE_KEY);
+        assert_eq!(s.primary.get(PROFILE_KEY), Ok(Some("real".to_owned())));
+        assert_eq!(s.primary.get(CONSENT_KEY), Ok(None));
+        assert!(!s.is_persistent());
+        assert_eq!(s.failure(), None, "no storage warning for a preview");
     }
 
     #[test]

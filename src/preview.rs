@@ -117,6 +117,22 @@ fn has_markup(text: &str) -> bool {
     text.contains(['<', '>'])
 }
 
+/// Takes the site's opt-in (`"preview": true` in `#tailor-config`) out of the configuration
+/// value, before the configuration parser (which warns about keys it does not know) sees it.
+/// Without it a preview link is ignored. `Err` (a warning) for a value other than a boolean.
+pub fn take_opt_in(config: &mut Value) -> Result<bool, &'static str> {
+    let Value::Object(members) = config else {
+        return Ok(false);
+    };
+    let Some(i) = members.iter().position(|(k, _)| k == "preview") else {
+        return Ok(false);
+    };
+    match members.remove(i).1 {
+        Value::Bool(on) => Ok(on),
+        _ => Err("config: invalid \"preview\" (true or false); previews stay off"),
+    }
+}
+
 /// Reads a payload's JSON text (`json` is the platform's parser: the browser's `JSON.parse`,
 /// `serde_json` natively) and checks it. The error says why, for the console or the CLI.
 pub fn parse(text: &str, json: impl FnOnce(&str) -> Option<Value>) -> Result<Preview, String> {
@@ -152,7 +168,11 @@ pub fn check(payload: &Value) -> Result<Preview, String> {
         let refused = |why: &str| Err(["\"", key, "\": ", why].concat());
         match kind {
             Kind::Count | Kind::Score => {
-                let max = if kind == Kind::Count { MAX_COUNT } else { MAX_SCORE };
+                let max = if kind == Kind::Count {
+                    MAX_COUNT
+                } else {
+                    MAX_SCORE
+                };
                 let ok = value.as_f64().filter(|n| (0.0..=max).contains(n));
                 match ok {
                     Some(n) if kind == Kind::Score || n.fract() == 0.0 => {}
@@ -307,12 +327,12 @@ mod tests {
 
     #[test]
     fn a_cat_owner_in_okinawa_about_to_buy() {
-        let p = preview(r#"{"pet":"cat","geo.region":"JP-47","stage":"purchase","visits":3}"#)
-            .unwrap();
+        let p =
+            preview(r#"{"pet":"cat","geo.region":"JP-47","stage":"purchase","visits":3}"#).unwrap();
         assert_eq!(p.geo_hint.as_deref(), Some("JP-47"));
         assert_eq!(p.label(), ["cat", "JP-47", "purchase", "visits 3"]);
-        let mut a = json(r#"{"stage":"awareness","visits":1,"topics":{"dogs":2},"url":"/"}"#)
-            .unwrap();
+        let mut a =
+            json(r#"{"stage":"awareness","visits":1,"topics":{"dogs":2},"url":"/"}"#).unwrap();
         p.overlay(&mut a);
         assert_eq!(a.get("pet").and_then(Value::as_str), Some("cat"));
         assert_eq!(a.get("petSource").and_then(Value::as_str), Some("declared"));
@@ -329,15 +349,27 @@ mod tests {
         p.overlay(&mut a);
         assert_eq!(a.get_path("topics.cats").and_then(Value::as_f64), Some(2.5));
         assert_eq!(a.get_path("topics.dogs").and_then(Value::as_f64), Some(1.0));
-        assert_eq!(a.get_path("events.purchase").and_then(Value::as_f64), Some(1.0));
-        assert_eq!(a.get_path("utm.source").and_then(Value::as_str), Some("news"));
-        assert_eq!(p.label(), ["topics.cats 2.5", "events.purchase 1", "utm.source news"]);
+        assert_eq!(
+            a.get_path("events.purchase").and_then(Value::as_f64),
+            Some(1.0)
+        );
+        assert_eq!(
+            a.get_path("utm.source").and_then(Value::as_str),
+            Some("news")
+        );
+        assert_eq!(
+            p.label(),
+            ["topics.cats 2.5", "events.purchase 1", "utm.source news"]
+        );
     }
 
     #[test]
     fn a_country_alone_or_with_its_region() {
         assert_eq!(
-            preview(r#"{"geo.country":"AU"}"#).unwrap().geo_hint.as_deref(),
+            preview(r#"{"geo.country":"AU"}"#)
+                .unwrap()
+                .geo_hint
+                .as_deref(),
             Some("AU")
         );
         let both = preview(r#"{"name":"Yuki","geo.country":"JP","geo.region":"JP-01"}"#).unwrap();
@@ -353,17 +385,32 @@ mod tests {
             ("not json", "the payload is not JSON"),
             ("[1]", "the payload must be an object of attributes"),
             ("{}", "the payload sets no attribute"),
-            (r#"{"url":"https://evil/"}"#, "\"url\" is not an attribute a preview can set"),
-            (r#"{"petSource":"declared"}"#, "is not an attribute a preview can set"),
-            (r#"{"plan":"gold"}"#, "is not an attribute a preview can set"),
-            (r#"{"__proto__":{"x":1}}"#, "is not an attribute a preview can set"),
+            (
+                r#"{"url":"https://evil/"}"#,
+                "\"url\" is not an attribute a preview can set",
+            ),
+            (
+                r#"{"petSource":"declared"}"#,
+                "is not an attribute a preview can set",
+            ),
+            (
+                r#"{"plan":"gold"}"#,
+                "is not an attribute a preview can set",
+            ),
+            (
+                r#"{"__proto__":{"x":1}}"#,
+                "is not an attribute a preview can set",
+            ),
             (r#"{"topics.Cats":1}"#, "is not an attribute"),
             (r#"{"topics.<b>":1}"#, "is not an attribute"),
             (r#"{"events.a.b":1}"#, "is not an attribute"),
             (r#"{"utm.referrer":"x"}"#, "is not an attribute"),
             (r#"{"name":"<img src=x onerror=alert(1)>"}"#, "no markup"),
             (r#"{"name":"Yu\u0007ki"}"#, "no control characters"),
-            (r#"{"name":" Yuki"}"#, "no control characters or outer spaces"),
+            (
+                r#"{"name":" Yuki"}"#,
+                "no control characters or outer spaces",
+            ),
             (r#"{"name":""}"#, "text of 1 or more"),
             (r#"{"pet":"Cat"}"#, "lower case"),
             (r#"{"pet":{"value":"cat"}}"#, "\"pet\": a string"),
@@ -386,11 +433,26 @@ mod tests {
         assert_eq!(preview(&huge).unwrap_err(), "the payload is too long");
         let many: Vec<String> = (0..17).map(|i| format!("\"events.e{i}\":1")).collect();
         let many = ["{", &many.join(","), "}"].concat();
-        assert_eq!(preview(&many).unwrap_err(), "the payload sets too many attributes");
+        assert_eq!(
+            preview(&many).unwrap_err(),
+            "the payload sets too many attributes"
+        );
         // A hostile key is shown clipped and without its control characters.
         let key = ["{\"", &"k\u{1b}".repeat(100), "\":1}"].concat();
         let err = preview(&key).unwrap_err();
         assert!(!err.contains('\u{1b}') && err.len() < 100, "{err}");
+    }
+
+    #[test]
+    fn the_site_opts_in_and_the_key_leaves_the_configuration() {
+        let mut config = json(r#"{"consent":"required","preview":true}"#).unwrap();
+        assert_eq!(take_opt_in(&mut config), Ok(true));
+        assert_eq!(config, json(r#"{"consent":"required"}"#).unwrap());
+        assert_eq!(take_opt_in(&mut config), Ok(false));
+        let mut odd = json(r#"{"preview":"yes"}"#).unwrap();
+        assert!(take_opt_in(&mut odd).is_err());
+        assert_eq!(odd, json("{}").unwrap());
+        assert_eq!(take_opt_in(&mut Value::Null), Ok(false));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod conn;
 pub mod error;
 pub mod metrics;
+pub mod preview_link;
 pub mod protocol;
 pub mod rate_limit;
 pub mod report;

@@ -1,12 +1,13 @@
 //! `tailor`: the Tailor server and command-line tool in one binary.
 //!
-//! `tailor serve` runs the backend; `tailor eval` checks a targeting condition. Each subcommand
-//! lives in its own module; this file only dispatches and maps failures to exit codes
-//! (0 success, 1 runtime failure, 2 bad usage or input).
+//! `tailor serve` runs the backend; `tailor eval` checks a targeting condition; `tailor preview`
+//! prints a preview link. Each subcommand lives in its own module; this file only dispatches and
+//! maps failures to exit codes (0 success, 1 runtime failure, 2 bad usage or input).
 
 mod check_cmd;
 mod decide_cmd;
 mod eval_cmd;
+mod preview_cmd;
 
 use tailor_server::config;
 
@@ -33,6 +34,8 @@ commands:
           RULES.json [--page PAGE.html]... [--strict]
   decide  print what a visitor would see, with the reason for every rule, as JSON
           --rules RULES.json --profile PROFILE.json [--url URL] [--now TIME]
+  preview print a link that shows a page as a chosen visitor would see it
+          --url URL --set KEY=VALUE... [--rules RULES.json]
   help    print this text";
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Some("eval") => eval_cmd::run(&args[1..]),
         Some("check") => check_cmd::run(&args[1..]),
         Some("decide") => decide_cmd::run(&args[1..]),
+        Some("preview") => preview_cmd::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             0

@@ -17,6 +17,7 @@ pub mod storage;
 use crate::config::SiteConfig;
 use crate::consent::{Consent, Effects, Purpose};
 use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
+use crate::preview::Preview;
 use crate::profile::{self, LiveProfile, Op};
 use crate::rules::{DecideInput, Decisions, RuleSet};
 use crate::sync::{self, Next, Outbox};
@@ -62,6 +63,10 @@ pub struct Tailor {
     erase_queue: Vec<String>,
     /// This page view assumed the time zone the profile had; `flush` checks it.
     zone_unchecked: bool,
+    /// The site allows preview links (`"preview": true` in `#tailor-config`).
+    preview_allowed: bool,
+    /// This tab is in preview (`preview`): nothing is stored, counted or sent.
+    preview: Option<Preview>,
 }
 
 /// Storage keys of the shell's own records.
@@ -77,7 +82,12 @@ impl Tailor {
     /// (with defaults, a fresh profile, or in memory).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, gpc: bool) -> Tailor {
-        let (config, warnings) = SiteConfig::parse(&js_json::from_js(&config));
+        let mut config = js_json::from_js(&config);
+        let preview_allowed = crate::preview::take_opt_in(&mut config).unwrap_or_else(|w| {
+            warn(&["Tailor: ", w].concat());
+            false
+        });
+        let (config, warnings) = SiteConfig::parse(&config);
         for w in &warnings {
             warn(&["Tailor: ", w].concat());
         }
@@ -116,6 +126,8 @@ impl Tailor {
             outbox: Outbox::default(),
             erase_queue: Vec::new(),
             zone_unchecked: false,
+            preview_allowed,
+            preview: None,
         };
         if tailor.sync_on() {
             if let Some(stored) = read_json(&mut tailor.store, OUTBOX_KEY) {
@@ -133,6 +145,36 @@ impl Tailor {
         }
         tailor.warn_storage();
         tailor
+    }
+
+    /// Shows this tab as the visitor a preview link describes; `payload` is the link's JSON text.
+    /// Call it before `start`. From then on nothing is stored (storage is left as it was),
+    /// nothing is sent, no exposure or conversion is counted, the visitor's real profile is not
+    /// read, and held-out visitors see what the rules show. Returns the banner's words
+    /// (`["cat", "JP-47", "purchase"]`), or `null` when the site does not allow previews or the
+    /// payload is refused (each with a console warning).
+    pub fn preview(&mut self, payload: &str) -> JsValue {
+        if !self.preview_allowed {
+            warn("Tailor: a preview link was ignored: this site does not allow previews (\"preview\": true in #tailor-config)");
+            return JsValue::NULL;
+        }
+        let preview = match crate::preview::parse(payload, js_json::parse_text) {
+            Ok(p) => p,
+            Err(why) => {
+                warn(&["Tailor: a preview link was refused: ", &why].concat());
+                return JsValue::NULL;
+            }
+        };
+        self.store.detach();
+        let now = js_sys::Date::now();
+        self.live = LiveProfile::load(None, &self.config.profile, now, &mut CryptoRandom).0;
+        self.last_text = None;
+        self.outbox = Outbox::default();
+        self.erase_queue.clear();
+        let label = preview.label().into_iter().map(Value::from).collect();
+        self.preview = Some(preview);
+        self.preview_context();
+        js_json::to_js(&Value::Array(label))
     }
 
     /// Counts this page view, decides with `rules` (JSON text, or the value `JSON.parse`
@@ -161,6 +203,7 @@ impl Tailor {
         let zone = self.ctx.time_zone.take();
         self.ctx = page::context(js_sys::Date::now());
         self.ctx.time_zone = zone;
+        self.preview_context();
         let report = self.page_view(true);
         self.save();
         js_json::to_js(&report)
@@ -183,6 +226,9 @@ impl Tailor {
     pub fn clicked(&mut self, target: web_sys::Element, event: Option<String>) {
         if let Some(name) = event.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             let _ = self.track(name);
+        }
+        if self.preview.is_some() {
+            return; // a preview counts no conversion
         }
         let mut conversions = Vec::new();
         for d in &self.decided.decisions {
@@ -404,7 +450,7 @@ impl Tailor {
     /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending.
     #[wasm_bindgen(js_name = storageChanged)]
     pub fn storage_changed(&mut self, key: Option<String>) {
-        if key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
+        if self.preview.is_some() || key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
             return;
         }
         self.last_text = self.store.get(PROFILE_KEY);
@@ -484,7 +530,7 @@ impl Tailor {
     #[wasm_bindgen(js_name = takeErase)]
     pub fn take_erase(&self) -> Option<String> {
         let id = self.erase_queue.first()?;
-        if self.config.sync.endpoint.is_empty() {
+        if self.config.sync.endpoint.is_empty() || self.preview.is_some() {
             return None;
         }
         self.config.sync.erase_url(id)
@@ -604,7 +650,7 @@ impl Tailor {
             .decided
             .decisions
             .iter()
-            .filter(|d| !d.holdout)
+            .filter(|d| !d.holdout || self.preview.is_some())
             .map(|d| (d.rule_id.clone(), d.actions.clone()))
             .collect();
         self.applier.set(if apply { shown } else { Vec::new() });
@@ -620,7 +666,7 @@ impl Tailor {
                 &mut matched
             };
             list.push(Value::from(d.rule_id.as_str()));
-            if apply && !exposed_before.contains(&d.rule_id) {
+            if apply && self.preview.is_none() && !exposed_before.contains(&d.rule_id) {
                 exposed.push((d.rule_id.clone(), d.holdout, d.slot.clone()));
             }
         }
@@ -667,7 +713,14 @@ impl Tailor {
 
     /// Whether events may be queued for the server now.
     fn sync_on(&self) -> bool {
-        self.config.sync.enabled() && self.consent.may_sync()
+        self.config.sync.enabled() && self.consent.may_sync() && self.preview.is_none()
+    }
+
+    /// A preview's place replaces the page's location hint (so season and hemisphere follow it).
+    fn preview_context(&mut self) {
+        if let Some(hint) = self.preview.as_ref().and_then(|p| p.geo_hint.clone()) {
+            self.ctx.geo_hint = Some(hint);
+        }
     }
 
     /// Queues one wire event (built by `make` from a fresh id and the time), when sync is on.
@@ -710,7 +763,12 @@ impl Tailor {
     }
 
     fn attributes(&self) -> Value {
-        profile::attributes(self.live.profile(), &self.ctx, &self.config.profile)
+        let mut attributes =
+            profile::attributes(self.live.profile(), &self.ctx, &self.config.profile);
+        if let Some(preview) = &self.preview {
+            preview.overlay(&mut attributes);
+        }
+        attributes
     }
 
     fn persisted(&self) -> bool {
@@ -795,9 +853,10 @@ impl Tailor {
         Value::Object(vec![
             ("mode".into(), mode.into()),
             ("gpc".into(), Value::Bool(self.consent.gpc)),
+            // In preview nothing may be stored (the loader's rules cache asks here too).
             (
                 "personalization".into(),
-                Value::Bool(self.consent.may_store()),
+                Value::Bool(self.consent.may_store() && self.preview.is_none()),
             ),
             ("sync".into(), Value::Bool(self.consent.may_sync())),
         ])
