@@ -678,6 +678,10 @@
   // stays in preview until the visitor exits.
   var PREVIEW_KEY = "tailor.preview";
   function preview(engine) {
+    // A link pasted over the page it names changes only the fragment: load it as a page.
+    window.addEventListener("hashchange", function () {
+      if (/tailor-preview=/.test(location.hash)) location.reload();
+    });
     var found = /(?:^#|&)tailor-preview=([^&]*)/.exec(location.hash);
     var text = null;
     try {
@@ -693,14 +697,33 @@
       }
     }
     if (text === null) return;
-    var words = engine.preview(text);
+    var on = engine.preview(text);
     try {
-      if (words) sessionStorage.setItem(PREVIEW_KEY, text);
+      if (on) sessionStorage.setItem(PREVIEW_KEY, text);
       else sessionStorage.removeItem(PREVIEW_KEY);
     } catch (e) {
       /* no sessionStorage: this page only */
     }
-    if (words) domReady().then(function () { previewBanner(words); });
+    if (on) domReady().then(function () { previewBanner(previewWords(JSON.parse(text))); });
+  }
+
+  // The banner's words, from the payload the engine accepted: `cat · JP-47 · purchase · visits 3`
+  // (the place once, as its region code when it has one).
+  function previewWords(payload) {
+    var words = [];
+    var place = false;
+    for (var key in payload) {
+      var value = payload[key];
+      if (/^geo\./.test(key)) {
+        if (place) continue;
+        place = true;
+        value = payload["geo.region"] || value;
+      } else if (!/^(pet|name|stage)$/.test(key)) {
+        value = key + " " + value;
+      }
+      words.push(String(value));
+    }
+    return words;
   }
 
   function previewText(code) {

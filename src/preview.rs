@@ -143,93 +143,88 @@ pub fn parse(text: &str, json: impl FnOnce(&str) -> Option<Value>) -> Result<Pre
     check(&value)
 }
 
-/// Checks a payload value: an object of at most [`MAX_KEYS`] attributes a preview may set, each
+/// Checks a payload value: an object of 1 to [`MAX_KEYS`] attributes a preview may set, each
 /// with a value visitor input could hold.
 pub fn check(payload: &Value) -> Result<Preview, String> {
-    let Some(members) = payload.as_object() else {
-        return Err("the payload must be an object of attributes".into());
+    let members = match payload.as_object() {
+        Some(m) if !m.is_empty() && m.len() <= MAX_KEYS => m,
+        _ => return Err("the payload must be an object of 1 to 16 attributes".into()),
     };
-    if members.is_empty() {
-        return Err("the payload sets no attribute".into());
-    }
-    if members.len() > MAX_KEYS {
-        return Err("the payload sets too many attributes".into());
-    }
     let mut preview = Preview::default();
-    let (mut country, mut region) = (None, None);
-    for (i, (key, value)) in members.iter().enumerate() {
-        let shown = || crate::text_value::clean_text(key, MAX_KEY_CHARS);
-        if members[..i].iter().any(|(k, _)| k == key) {
-            return Err(["\"", &shown(), "\" is given twice"].concat());
-        }
+    let mut country = None;
+    for (key, value) in members {
         let Some(kind) = kind_of(key) else {
-            return Err(["\"", &shown(), "\" is not an attribute a preview can set"].concat());
+            let shown = crate::text_value::clean_text(key, MAX_KEY_CHARS);
+            return Err(["\"", &shown, "\" is not an attribute a preview can set"].concat());
         };
-        let refused = |why: &str| Err(["\"", key, "\": ", why].concat());
-        match kind {
-            Kind::Count | Kind::Score => {
-                let max = if kind == Kind::Count {
-                    MAX_COUNT
-                } else {
-                    MAX_SCORE
-                };
-                let ok = value.as_f64().filter(|n| (0.0..=max).contains(n));
-                match ok {
-                    Some(n) if kind == Kind::Score || n.fract() == 0.0 => {}
-                    _ if kind == Kind::Count => return refused("a whole number from 0"),
-                    _ => return refused("a score from 0 to 100"),
-                }
-            }
-            _ => {
-                let Some(text) = value.as_str() else {
-                    return refused("a string");
-                };
-                let max = match kind {
-                    Kind::Pet => MAX_PET_CHARS,
-                    Kind::Campaign => MAX_CAMPAIGN_CHARS,
-                    _ => MAX_NAME_CHARS,
-                };
-                if !is_clean_text(text, max) {
-                    return refused("text of 1 or more characters, within the cap, no control characters or outer spaces");
-                }
-                if has_markup(text) {
-                    return refused("no markup (< or >)");
-                }
-                match kind {
-                    Kind::Pet if text.bytes().any(|b| b.is_ascii_uppercase()) => {
-                        return refused("lower case, as pets are stored");
-                    }
-                    Kind::Stage if Stage::parse(text).is_none() => {
-                        return refused(
-                            "one of awareness, interest, consideration, purchase, loyalty",
-                        );
-                    }
-                    Kind::Country => match geo::parse_hint(text) {
-                        Some(h) if h.region.is_none() && h.country == text => {
-                            country = Some(h.country);
-                        }
-                        _ => return refused("a two-letter country code such as JP"),
-                    },
-                    Kind::Region => match geo::parse_hint(text) {
-                        Some(h) if h.region.as_deref() == Some(text) => {
-                            region = Some(h);
-                        }
-                        _ => return refused("a region code such as JP-47"),
-                    },
-                    _ => {}
-                }
-            }
+        if let Err(why) = check_value(kind, value, &mut preview.geo_hint, &mut country) {
+            return Err(["\"", key, "\": ", why].concat());
         }
         preview.values.push((key.clone(), value.clone()));
     }
-    preview.geo_hint = match (country, region) {
-        (Some(c), Some(r)) if c != r.country => {
-            return Err("\"geo.region\" is not in \"geo.country\"".into());
+    match (country, &preview.geo_hint) {
+        (Some(c), Some(region)) if !region.starts_with(&c) => {
+            Err("\"geo.region\" is not in \"geo.country\"".into())
         }
-        (_, Some(r)) => r.region,
-        (c, None) => c,
+        (Some(c), None) => {
+            preview.geo_hint = Some(c);
+            Ok(preview)
+        }
+        _ => Ok(preview),
+    }
+}
+
+/// Why `value` is not one a preview may give an attribute of `kind`; a place is kept in
+/// `region` / `country`.
+fn check_value(
+    kind: Kind,
+    value: &Value,
+    region: &mut Option<String>,
+    country: &mut Option<String>,
+) -> Result<(), &'static str> {
+    if let Kind::Count | Kind::Score = kind {
+        let count = kind == Kind::Count;
+        let max = if count { MAX_COUNT } else { MAX_SCORE };
+        return match value.as_f64() {
+            Some(n) if (0.0..=max).contains(&n) && !(count && n.fract() != 0.0) => Ok(()),
+            _ if count => Err("a whole number from 0"),
+            _ => Err("a score from 0 to 100"),
+        };
+    }
+    let text = value.as_str().ok_or("a string")?;
+    let max = match kind {
+        Kind::Pet => MAX_PET_CHARS,
+        Kind::Campaign => MAX_CAMPAIGN_CHARS,
+        _ => MAX_NAME_CHARS,
     };
-    Ok(preview)
+    if !is_clean_text(text, max) || has_markup(text) {
+        return Err(
+            "text within the cap, without markup (< >), control characters or outer spaces",
+        );
+    }
+    match kind {
+        Kind::Pet if text.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Err("lower case, as pets are stored")
+        }
+        Kind::Stage if Stage::parse(text).is_none() => {
+            Err("one of awareness, interest, consideration, purchase, loyalty")
+        }
+        Kind::Country => match geo::parse_hint(text) {
+            Some(h) if h.region.is_none() && h.country == text => {
+                *country = Some(h.country);
+                Ok(())
+            }
+            _ => Err("a two-letter country code such as JP"),
+        },
+        Kind::Region => match geo::parse_hint(text) {
+            Some(h) if h.region.as_deref() == Some(text) => {
+                *region = h.region;
+                Ok(())
+            }
+            _ => Err("a region code such as JP-47"),
+        },
+        _ => Ok(()),
+    }
 }
 
 impl Preview {
@@ -255,50 +250,17 @@ impl Preview {
             }
         }
     }
-
-    /// The banner's words, in the payload's order: values alone for the pet, name, place and
-    /// stage (`cat`, `JP-47`, `purchase`), `key value` for the rest (`visits 3`).
-    pub fn label(&self) -> Vec<String> {
-        let mut parts = Vec::with_capacity(self.values.len());
-        let mut place_shown = false;
-        for (key, value) in &self.values {
-            let mut part = String::new();
-            match value {
-                // The place once, as one code (`JP-47`), where the payload first names it.
-                _ if key.starts_with("geo.") => match (&self.geo_hint, place_shown) {
-                    (Some(hint), false) => {
-                        place_shown = true;
-                        part.push_str(hint);
-                    }
-                    _ => continue,
-                },
-                Value::String(s) if matches!(key.as_str(), "pet" | "name" | "stage") => {
-                    part.push_str(s);
-                }
-                Value::String(s) => {
-                    part.push_str(key);
-                    part.push(' ');
-                    part.push_str(s);
-                }
-                Value::Number(n) => {
-                    part.push_str(key);
-                    part.push(' ');
-                    crate::text::push_number(&mut part, *n);
-                }
-                _ => continue,
-            }
-            parts.push(part);
-        }
-        parts
-    }
 }
 
 /// Builds a payload from `key=value` settings as typed on a command line or in a form: counts and
 /// scores become numbers, everything else stays text, and the result is checked as the browser
 /// will check it. Returns the payload and its checked form.
 pub fn from_settings(settings: &[(&str, &str)]) -> Result<(Value, Preview), String> {
-    let mut members = Vec::with_capacity(settings.len());
+    let mut members: Vec<(String, Value)> = Vec::with_capacity(settings.len());
     for (key, raw) in settings {
+        if members.iter().any(|(k, _)| k == key) {
+            return Err(["\"", key, "\" is given twice"].concat());
+        }
         let value = match kind_of(key) {
             Some(Kind::Count | Kind::Score) => match raw.trim().parse::<f64>() {
                 Ok(n) if n.is_finite() => Value::Number(n),
@@ -330,7 +292,6 @@ mod tests {
         let p =
             preview(r#"{"pet":"cat","geo.region":"JP-47","stage":"purchase","visits":3}"#).unwrap();
         assert_eq!(p.geo_hint.as_deref(), Some("JP-47"));
-        assert_eq!(p.label(), ["cat", "JP-47", "purchase", "visits 3"]);
         let mut a =
             json(r#"{"stage":"awareness","visits":1,"topics":{"dogs":2},"url":"/"}"#).unwrap();
         p.overlay(&mut a);
@@ -357,10 +318,6 @@ mod tests {
             a.get_path("utm.source").and_then(Value::as_str),
             Some("news")
         );
-        assert_eq!(
-            p.label(),
-            ["topics.cats 2.5", "events.purchase 1", "utm.source news"]
-        );
     }
 
     #[test]
@@ -374,7 +331,6 @@ mod tests {
         );
         let both = preview(r#"{"name":"Yuki","geo.country":"JP","geo.region":"JP-01"}"#).unwrap();
         assert_eq!(both.geo_hint.as_deref(), Some("JP-01"));
-        assert_eq!(both.label(), ["Yuki", "JP-01"]);
         let err = preview(r#"{"geo.country":"AU","geo.region":"JP-01"}"#).unwrap_err();
         assert_eq!(err, "\"geo.region\" is not in \"geo.country\"");
     }
@@ -383,8 +339,8 @@ mod tests {
     fn hostile_payloads_are_refused_with_a_reason() {
         let cases = [
             ("not json", "the payload is not JSON"),
-            ("[1]", "the payload must be an object of attributes"),
-            ("{}", "the payload sets no attribute"),
+            ("[1]", "the payload must be an object of 1 to 16 attributes"),
+            ("{}", "the payload must be an object of 1 to 16 attributes"),
             (
                 r#"{"url":"https://evil/"}"#,
                 "\"url\" is not an attribute a preview can set",
@@ -405,13 +361,13 @@ mod tests {
             (r#"{"topics.<b>":1}"#, "is not an attribute"),
             (r#"{"events.a.b":1}"#, "is not an attribute"),
             (r#"{"utm.referrer":"x"}"#, "is not an attribute"),
-            (r#"{"name":"<img src=x onerror=alert(1)>"}"#, "no markup"),
-            (r#"{"name":"Yu\u0007ki"}"#, "no control characters"),
             (
-                r#"{"name":" Yuki"}"#,
-                "no control characters or outer spaces",
+                r#"{"name":"<img src=x onerror=alert(1)>"}"#,
+                "without markup",
             ),
-            (r#"{"name":""}"#, "text of 1 or more"),
+            (r#"{"name":"Yu\u0007ki"}"#, "control characters"),
+            (r#"{"name":" Yuki"}"#, "outer spaces"),
+            (r#"{"name":""}"#, "text within the cap"),
             (r#"{"pet":"Cat"}"#, "lower case"),
             (r#"{"pet":{"value":"cat"}}"#, "\"pet\": a string"),
             (r#"{"stage":"buying"}"#, "one of awareness"),
@@ -435,7 +391,7 @@ mod tests {
         let many = ["{", &many.join(","), "}"].concat();
         assert_eq!(
             preview(&many).unwrap_err(),
-            "the payload sets too many attributes"
+            "the payload must be an object of 1 to 16 attributes"
         );
         // A hostile key is shown clipped and without its control characters.
         let key = ["{\"", &"k\u{1b}".repeat(100), "\":1}"].concat();

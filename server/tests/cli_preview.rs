@@ -85,7 +85,7 @@ fn prints_a_link_that_carries_the_visitor_in_its_fragment() {
 #[test]
 fn refuses_what_a_link_must_not_carry() {
     let cases: [(&[&str], &str); 8] = [
-        (&["--set", "name=<script>x</script>"], "no markup"),
+        (&["--set", "name=<script>x</script>"], "without markup"),
         (
             &["--set", "url=https://evil/"],
             "\"url\" is not an attribute a preview can set",

@@ -150,19 +150,18 @@ impl Tailor {
     /// Shows this tab as the visitor a preview link describes; `payload` is the link's JSON text.
     /// Call it before `start`. From then on nothing is stored (storage is left as it was),
     /// nothing is sent, no exposure or conversion is counted, the visitor's real profile is not
-    /// read, and held-out visitors see what the rules show. Returns the banner's words
-    /// (`["cat", "JP-47", "purchase"]`), or `null` when the site does not allow previews or the
-    /// payload is refused (each with a console warning).
-    pub fn preview(&mut self, payload: &str) -> JsValue {
+    /// read, and held-out visitors see what the rules show. Returns false when the site does not
+    /// allow previews or the payload is refused (each with a console warning).
+    pub fn preview(&mut self, payload: &str) -> bool {
         if !self.preview_allowed {
             warn("Tailor: a preview link was ignored: this site does not allow previews (\"preview\": true in #tailor-config)");
-            return JsValue::NULL;
+            return false;
         }
         let preview = match crate::preview::parse(payload, js_json::parse_text) {
             Ok(p) => p,
             Err(why) => {
                 warn(&["Tailor: a preview link was refused: ", &why].concat());
-                return JsValue::NULL;
+                return false;
             }
         };
         self.store.detach();
@@ -171,10 +170,9 @@ impl Tailor {
         self.last_text = None;
         self.outbox = Outbox::default();
         self.erase_queue.clear();
-        let label = preview.label().into_iter().map(Value::from).collect();
         self.preview = Some(preview);
         self.preview_context();
-        js_json::to_js(&Value::Array(label))
+        true
     }
 
     /// Counts this page view, decides with `rules` (JSON text, or the value `JSON.parse`
