@@ -43,12 +43,28 @@
 
   // The "about you" form: Tailor reads it on submit (data-tailor-capture); the page stays put,
   // so the answers never travel in a URL.
+  // Once answered, the card shows "Hi Yuki (cat) — change your answers"; the button reopens the
+  // form with the answers Tailor keeps on this device.
   var about = document.getElementById("about-you");
+  var card = document.getElementById("about");
   if (about) {
     about.addEventListener("submit", function (e) {
       e.preventDefault();
       var saved = document.getElementById("about-saved");
       if (saved) saved.hidden = false;
+      if (card) card.classList.remove("editing");
+    });
+  }
+  var change = document.getElementById("about-change");
+  if (change && about && card) {
+    change.addEventListener("click", function () {
+      var t = window.tailor;
+      var kept = t.profile && t.profile();
+      var profile = (kept && kept.profile) || {};
+      about.elements.name.value = profile.name || "";
+      about.elements.pet.value = (profile.pet && profile.pet.value) || "";
+      card.classList.add("editing");
+      about.elements.name.focus();
     });
   }
 

@@ -91,15 +91,34 @@ describe("the story", () => {
     await page.locator("#about-saved").waitFor();
     // The answer changes this page at once: the hero follows the pet without a reload.
     assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/cat.svg");
+    // And the page stops asking what it knows: the form collapses to a greeting, and the call
+    // to action follows the journey stage (still awareness) instead of asking for the pet.
+    const stopsAsking = async () => {
+      assert.equal(await text(page, "#about-known"), "Hi Yuki (cat) — change your answers");
+      assert.equal(await page.locator("#about-known").isVisible(), true);
+      assert.equal(await page.locator("#about-you").isVisible(), false);
+      assert.equal(await page.getByText("Tell us about your pet").count(), 1, "only the hidden heading says it");
+      assert.equal(await page.getByText("Tell us about your pet").isVisible(), false);
+      assert.equal(await text(page, "#cta"), "See this week's picks for your cat");
+      assert.equal(await page.locator("#cta").getAttribute("href"), "/product.html");
+    };
+    await stopsAsking();
     // And every page from then on.
     await open(page, "/");
     assert.equal(await text(page, "#greeting"), "Welcome back, Yuki! Your cat missed you.");
+    await stopsAsking();
     assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/cat.svg");
     assert.equal(await page.locator("#hero-img").getAttribute("alt"), "A curious cat");
     assert.equal(await page.locator("#hero-link").getAttribute("href"), "/cats.html");
-    // A change of mind: the same form, a dog.
+    // A change of mind: the greeting's button reopens the form, prefilled; a dog this time.
+    await page.click("#about-change");
+    assert.equal(await page.locator("#about-you").isVisible(), true);
+    assert.equal(await page.inputValue("#about-you input[name=name]"), "Yuki");
+    assert.equal(await page.inputValue("#about-you select[name=pet]"), "cat");
     await page.selectOption("#about-you select[name=pet]", "dog");
     await page.click("#about-you button[type=submit]");
+    assert.equal(await text(page, "#about-known"), "Hi Yuki (dog) — change your answers");
+    assert.equal(await page.locator("#about-you").isVisible(), false);
     await open(page, "/");
     assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/dog.svg");
     assert.equal(await text(page, "#hero-link"), "Shop for your dog");
