@@ -191,6 +191,13 @@ struct ReportQuery {
     goal: Option<String>,
     /// The admin key, accepted by the HTML page only (a link cannot send a header).
     key: Option<String>,
+    /// The HTML page's preview form (`report_page::PreviewForm`); ignored by the JSON report.
+    preview_url: Option<String>,
+    pet: Option<String>,
+    name: Option<String>,
+    region: Option<String>,
+    stage: Option<String>,
+    visits: Option<String>,
 }
 
 fn report_query(raw: Option<String>) -> Result<ReportQuery, AppError> {
@@ -236,6 +243,20 @@ pub async fn report_json(
             "send the admin key in the Authorization header, not the URL",
         ));
     }
+    let form = [
+        &query.preview_url,
+        &query.pet,
+        &query.name,
+        &query.region,
+        &query.stage,
+        &query.visits,
+    ];
+    if form.iter().any(|f| f.is_some()) {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "preview links are made by the report page (GET /report) or `tailor preview`",
+        ));
+    }
     let rules = build_report(&state, query.goal.clone()).await?;
     let body = json!({
         "generated_at": now_ms(),
@@ -257,10 +278,20 @@ pub async fn report_html(
     require_admin(&state, &headers, query.key.as_deref())?;
     let rules = build_report(&state, query.goal.clone()).await?;
     let generated = format!("at {}", report_page::utc_timestamp(now_ms()));
+    let form = report_page::PreviewForm {
+        key: query.key.clone(),
+        url: query.preview_url.clone(),
+        pet: query.pet.clone(),
+        name: query.name.clone(),
+        region: query.region.clone(),
+        stage: query.stage.clone(),
+        visits: query.visits.clone(),
+    };
     let mut response = Html(report_page::render(
         &rules,
         query.goal.as_deref(),
         &generated,
+        &form,
     ))
     .into_response();
     let h = response.headers_mut();

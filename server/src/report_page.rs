@@ -5,7 +5,45 @@
 use crate::report::{rate_ci95, Arm, RuleReport, METHOD};
 use std::fmt::Write;
 
-pub fn render(rules: &[RuleReport], goal: Option<&str>, generated_at: &str) -> String {
+/// The report page's preview form, as submitted (`GET /report?preview_url=...&pet=...`): empty
+/// fields are not set. The link is made by `preview_link`, as `tailor preview` makes it.
+#[derive(Debug, Default, Clone)]
+pub struct PreviewForm {
+    /// The admin key the page was opened with, kept in the form so its answer opens too.
+    pub key: Option<String>,
+    pub url: Option<String>,
+    pub pet: Option<String>,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub stage: Option<String>,
+    pub visits: Option<String>,
+}
+
+impl PreviewForm {
+    /// The preview link, or why it cannot be made; `None` before the form is submitted.
+    pub fn link(&self) -> Option<Result<String, String>> {
+        let url = self.url.as_deref().filter(|u| !u.trim().is_empty())?;
+        let fields = [
+            ("pet", &self.pet),
+            ("name", &self.name),
+            ("geo.region", &self.region),
+            ("stage", &self.stage),
+            ("visits", &self.visits),
+        ];
+        let settings: Vec<(&str, &str)> = fields
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v)))
+            .collect();
+        Some(crate::preview_link::link(url, &settings))
+    }
+}
+
+pub fn render(
+    rules: &[RuleReport],
+    goal: Option<&str>,
+    generated_at: &str,
+    preview: &PreviewForm,
+) -> String {
     let mut page = String::with_capacity(4096 + rules.len() * 2048);
     page.push_str(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -37,6 +75,7 @@ svg text{font:12px system-ui,sans-serif;fill:#1d2430}\
     for rule in rules {
         section(&mut page, rule);
     }
+    preview_section(&mut page, goal, preview);
     page.push_str("</body></html>\n");
     page
 }
@@ -172,6 +211,78 @@ fn chart(page: &mut String, rule: &RuleReport) {
     );
 }
 
+/// "See the page as a visitor would": a plain GET form back to this page (the page runs no
+/// script), and the link it made, or why it could not.
+fn preview_section(page: &mut String, goal: Option<&str>, form: &PreviewForm) {
+    page.push_str(
+        "<section><h2>Preview as a visitor</h2>\n<p class=\"note\">A link that shows a page as a \
+         visitor with these attributes would see it, in that tab only: nothing is stored, counted \
+         or sent. The site needs <code>\"preview\": true</code> in its <code>#tailor-config</code>.\
+         </p>\n<form method=\"get\" action=\"/report\">",
+    );
+    let hidden = [("key", form.key.as_deref()), ("goal", goal)];
+    for (name, value) in hidden {
+        if let Some(value) = value {
+            let _ = write!(
+                page,
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                escape(value)
+            );
+        }
+    }
+    let field = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
+    let _ = write!(
+        page,
+        "<label>Page <input name=\"preview_url\" value=\"{}\" placeholder=\"https://shop.example/\" required></label> \
+         <label>Pet <input name=\"pet\" value=\"{}\" placeholder=\"cat\"></label> \
+         <label>Name <input name=\"name\" value=\"{}\"></label> \
+         <label>Region <input name=\"region\" value=\"{}\" placeholder=\"JP-47\"></label> \
+         <label>Stage <select name=\"stage\"><option value=\"\">(as it is)</option>",
+        field(&form.url),
+        field(&form.pet),
+        field(&form.name),
+        field(&form.region),
+    );
+    for stage in [
+        "awareness",
+        "interest",
+        "consideration",
+        "purchase",
+        "loyalty",
+    ] {
+        let selected = if form.stage.as_deref() == Some(stage) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(page, "<option{selected}>{stage}</option>");
+    }
+    let _ = write!(
+        page,
+        "</select></label> <label>Visits <input name=\"visits\" value=\"{}\" inputmode=\"numeric\"></label> \
+         <button type=\"submit\">Make the link</button></form>\n",
+        field(&form.visits),
+    );
+    match form.link() {
+        Some(Ok(link)) => {
+            let _ = writeln!(
+                page,
+                "<p>Preview link: <a id=\"preview-link\" href=\"{0}\" target=\"_blank\" rel=\"noopener\">{0}</a></p>",
+                escape(&link)
+            );
+        }
+        Some(Err(why)) => {
+            let _ = writeln!(
+                page,
+                "<p id=\"preview-error\" class=\"ns\">No link: {}</p>",
+                escape(&why)
+            );
+        }
+        None => {}
+    }
+    page.push_str("</section>\n");
+}
+
 /// The smallest of 1, 2, 5 × 10^k (as a rate, at most 1) not below `value`.
 fn nice_ceiling(value: f64) -> f64 {
     let mut step = 0.001;
@@ -263,6 +374,7 @@ mod tests {
             &build(&counts),
             Some("purchase\"><b>"),
             "2026-01-01T00:00:00Z",
+            &PreviewForm::default(),
         );
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -271,6 +383,43 @@ mod tests {
         assert_eq!(html.matches("<rect").count(), 2);
         assert!(html.contains("15.00%") && html.contains("10.00%"));
         assert!(html.contains("95% CI") && html.contains("normal approximation"));
+    }
+
+    #[test]
+    fn the_preview_form_makes_the_cli_s_link_and_escapes_what_it_echoes() {
+        let form = PreviewForm {
+            key: Some("k\"><script>".into()),
+            url: Some("https://shop.example/".into()),
+            pet: Some("cat".into()),
+            region: Some("JP-47".into()),
+            stage: Some("purchase".into()),
+            ..PreviewForm::default()
+        };
+        let expected = crate::preview_link::link(
+            "https://shop.example/",
+            &[
+                ("pet", "cat"),
+                ("geo.region", "JP-47"),
+                ("stage", "purchase"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(form.link(), Some(Ok(expected.clone())));
+        let html = render(&[], None, "now", &form);
+        assert!(html.contains(&format!("href=\"{expected}\"")), "{html}");
+        assert!(html.contains("<option selected>purchase</option>"));
+        assert!(!html.contains("<script>") && html.contains("k&quot;&gt;&lt;script&gt;"));
+        let hostile = PreviewForm {
+            url: Some("/".into()),
+            name: Some("<img src=x onerror=alert(1)>".into()),
+            ..PreviewForm::default()
+        };
+        let html = render(&[], None, "now", &hostile);
+        assert!(
+            html.contains("id=\"preview-error\"") && !html.contains("<img"),
+            "{html}"
+        );
+        assert!(!render(&[], None, "now", &PreviewForm::default()).contains("preview-link"));
     }
 
     #[test]

@@ -638,6 +638,41 @@ async fn the_report_compares_exposed_with_holdout() {
         StatusCode::OK,
         "the header works too"
     );
+
+    // The preview form: a GET back to the page, answered with the link `tailor preview` makes.
+    assert!(page
+        .body
+        .contains("<form method=\"get\" action=\"/report\">"));
+    let query = "preview_url=https%3A%2F%2Fshop.example%2F&pet=cat&name=&region=JP-47&stage=purchase&visits=";
+    let page = get(r, &format!("/report?key={KEY}&{query}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let link = tailor_server::preview_link::link(
+        "https://shop.example/",
+        &[
+            ("pet", "cat"),
+            ("geo.region", "JP-47"),
+            ("stage", "purchase"),
+        ],
+    )
+    .unwrap();
+    assert!(
+        page.body.contains(&format!("href=\"{link}\"")),
+        "{}",
+        page.body
+    );
+    let page = get(
+        r,
+        &format!("/report?key={KEY}&preview_url=%2F&stage=buying"),
+    )
+    .await;
+    assert!(
+        page.body.contains("No link: &quot;stage&quot;: one of awareness"),
+        "{}",
+        page.body
+    );
+    admin_get(r, "/v1/report?pet=cat")
+        .await
+        .refused(StatusCode::BAD_REQUEST, "invalid_query");
 }
 
 #[tokio::test]
