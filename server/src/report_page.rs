@@ -257,10 +257,10 @@ fn preview_section(page: &mut String, goal: Option<&str>, form: &PreviewForm) {
         };
         let _ = write!(page, "<option{selected}>{stage}</option>");
     }
-    let _ = write!(
+    let _ = writeln!(
         page,
         "</select></label> <label>Visits <input name=\"visits\" value=\"{}\" inputmode=\"numeric\"></label> \
-         <button type=\"submit\">Make the link</button></form>\n",
+         <button type=\"submit\">Make the link</button></form>",
         field(&form.visits),
     );
     match form.link() {

@@ -666,7 +666,8 @@ async fn the_report_compares_exposed_with_holdout() {
     )
     .await;
     assert!(
-        page.body.contains("No link: &quot;stage&quot;: one of awareness"),
+        page.body
+            .contains("No link: &quot;stage&quot;: one of awareness"),
         "{}",
         page.body
     );
