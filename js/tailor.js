@@ -292,8 +292,7 @@ function boot(window, document, entry) {
   }
 
   // ---- The engine: wasm-bindgen's glue is part of this file (the build puts `initSync` and
-  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs and compiled
-  // while it downloads. The build pins it to this loader: a version in its URL (no mixed versions
+  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs. The build pins it to this loader: a version in its URL (no mixed versions
   // from caches) and its hash (no tampered engine: `fetch` checks the integrity).
   var WASM = "@tailor-wasm-file@";
   var WASM_INTEGRITY = "@tailor-wasm-integrity@";
@@ -308,14 +307,19 @@ function boot(window, document, entry) {
     };
     return fetch(url, { credentials: "same-origin", integrity: WASM_INTEGRITY }).then(function (response) {
       if (!response.ok) throw refused("; HTTP " + response.status);
-      // Streaming compilation needs the right media type; any other type compiles from bytes.
-      var type = response.headers.get("Content-Type") || "";
-      if (typeof WebAssembly.compileStreaming === "function" && type.indexOf("application/wasm") === 0) {
-        return WebAssembly.compileStreaming(response);
-      }
-      return response.arrayBuffer().then(function (bytes) { return WebAssembly.compile(bytes); });
+      return response.arrayBuffer();
     }, function () {
       throw refused("");
+    }).then(function (bytes) {
+      // Compiled on this thread: lazily, so only validated now, which is quicker than the task
+      // hops of an asynchronous compile. Browsers that refuse it (RangeError) compile in the
+      // background instead.
+      try {
+        return new WebAssembly.Module(bytes);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return WebAssembly.compile(bytes);
+      }
     });
   }
 

@@ -21,8 +21,7 @@ const budgetGzip = 40 * 1024; // issue 11: the critical path (JS + wasm before t
 
 // The engine: wasm-bindgen's `--target web` glue, turned from an ES module into plain
 // declarations (`initSync`, `Tailor`), goes into the loader itself; the optimized wasm is a file of
-// its own, tailor_core.wasm, which the loader fetches as soon as it runs and compiles while it
-// downloads. Raw wasm, not base64 in a script: base64 made the engine 27% larger compressed. The
+// its own, tailor_core.wasm, which the loader fetches as soon as it runs. Raw wasm, not base64 in a script: base64 made the engine 27% larger compressed. The
 // loader pins the wasm by version (its URL) and hash (fetch's integrity), so the glue and the wasm
 // it was generated for never come from different builds. The glue's shape is wasm-bindgen's; a
 // change of shape fails the build here rather than in a visitor's browser.
