@@ -296,9 +296,27 @@ function boot(window, document, entry) {
   // from caches) and its hash (no tampered engine: `fetch` checks the integrity).
   var WASM = "@tailor-wasm-file@";
   var WASM_INTEGRITY = "@tailor-wasm-integrity@";
-  var wasmUrl = String(entry.wasmUrl || base + WASM);
-  var compiled = typeof WebAssembly === "object" ? compileEngine(wasmUrl) : null;
-  if (compiled) compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+  var pinned = String(entry.wasmUrl || base + WASM);
+  var compiled = null;
+  if (typeof WebAssembly === "object") {
+    // A page that preloads the engine (`<link rel="preload" as="fetch" crossorigin
+    // href=".../tailor_core.wasm">`, the README's install) has it downloading before this script
+    // even runs; that copy is used when its hash is this build's, else the pinned URL is fetched.
+    var early = entry.wasmUrl ? null : preloadedEngine();
+    compiled = early ? compileEngine(early).catch(function (e) {
+      if (e instanceof WebAssembly.CompileError) throw e; // refused by the page's policy: no retry
+      return compileEngine(pinned);
+    }) : compileEngine(pinned);
+    compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+  }
+
+  function preloadedEngine() {
+    var links = document.querySelectorAll('link[rel="preload"][as="fetch"]');
+    for (var i = 0; i < links.length; i++) {
+      if (/\/tailor_core\.wasm(\?|#|$)/.test(links[i].href) && links[i].href !== pinned) return links[i].href;
+    }
+    return null;
+  }
 
   function compileEngine(url) {
     var refused = function (why) {

@@ -163,7 +163,8 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
           offline: false, latency: network.latency, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
         });
       }
-      const url = kind === "compare" ? compare.url + "/tailor.html" : server.url + "/" + kind + ".html";
+      // The compared build is loaded with the install it had: no preload line.
+      const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" : server.url + "/" + kind + ".html";
       const rec = await load(page, url);
       if (rec.appliedAt === null) incomplete[kind]++;
       else times[kind].push(rec.appliedAt);
