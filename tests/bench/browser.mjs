@@ -131,6 +131,9 @@ function printMarks(prefix, marks) {
  * page's start-up marks to `marks` when given. */
 async function load(page, url, marks) {
   await page.goto(url, { waitUntil: "load" });
+  // Tailor's engine download (a fetch) does not hold the load event back, as the old engine
+  // script did: wait for Tailor to have finished starting (decided, failed or timed out).
+  await page.evaluate(() => (window.tailor && typeof window.tailor.ready === "function" ? window.tailor.ready() : null));
   await page.waitForFunction(() => window.__bench.frames >= 10);
   const rec = await page.evaluate(() => window.__bench);
   if (marks) {
