@@ -4,7 +4,7 @@
 // Mode v2 commands pushed by gtag-style code and by a real open-source CMP (tarteaucitron.js),
 // and Global Privacy Control on top of both.
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -274,6 +274,11 @@ describe("Google Consent Mode v2", () => {
     await page.reload(); // its stored choice again, as a consent update
     await tailorStarted(page);
     await until(page, true, true);
+    await tarteaucitronReady(page);
+    await page.click("#tarteaucitronIcon"); // its privacy settings panel
+    await page.click("#tarteaucitronAllDenied"); // "Deny all": a withdrawal
+    await until(page, false, false);
+    assert.ok(!(await stored(page)).includes("tailor.profile"), "withdrawal erased the profile");
     await context.close();
   });
 
@@ -284,5 +289,31 @@ describe("Google Consent Mode v2", () => {
     await page.click("#tarteaucitronPersonalize2");
     await until(page, true, false);
     await context.close();
+  });
+});
+
+describe("docs/privacy.md", () => {
+  // Each HTML snippet that configures a consent source, served as a page of its own.
+  const snippets = [...readFileSync(join(root, "docs", "privacy.md"), "utf8").matchAll(/```html\n([\s\S]*?)```/g)]
+    .map((m) => m[1]).filter((html) => /"source":\s*"/.test(html));
+
+  test("every consent-source snippet is a valid configuration", async () => {
+    assert.ok(snippets.length >= 4, `found ${snippets.length}`);
+    for (const html of snippets) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const { messages } = watchConsole(page);
+      await page.route(server.url + "/cmp/snippet.html", (route) => route.fulfill({
+        contentType: "text/html",
+        body: "<!doctype html><head>" + html.replace(/<script src="\/cmp-stub.js"><\/script>.*\n/, "") +
+          (html.includes("/dist/tailor.js") ? "" : '<script src="/dist/tailor.js"></script>') + "</head><body></body>",
+      }));
+      await page.goto(server.url + "/cmp/snippet.html");
+      await tailorStarted(page);
+      const source = html.match(/"source":\s*"([a-z-]+)"/)[1];
+      assert.equal((await consent(page)).source, source, html);
+      assert.deepEqual(messages.filter((m) => m.text.startsWith("Tailor: config")), [], html);
+      await context.close();
+    }
   });
 });
