@@ -397,6 +397,7 @@ function boot(window, document, entry) {
   function afterPaint(rules) {
     return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
       listen();
+      consentSource(config.consent); // the site's consent platform, when the config names one
       engine.flush(); // storage is written here, not before the paint
       schedule(engine.flushIn());
       if (engine.takeErase()) send(false);
@@ -507,6 +508,134 @@ function boot(window, document, entry) {
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") send(true);
     });
+  }
+
+  // ---- Consent from the site's consent platform: `"consent": {"source": "tcf" | "consent-mode"}`
+  // This only reads the platform and maps its answer to Tailor's two purposes; the engine
+  // (`sourceConsent`) decides what that allows, erases what a withdrawal takes back, keeps GPC's
+  // "no" to sync, and stores none of it. Until the platform answers, nothing is stored.
+
+  function consentSource(settings) {
+    var source = engine.consentState().source;
+    if (!source) return;
+    var said = "";
+    var warned = false;
+    function tell(personalization, sync) {
+      if (said === personalization + "," + sync) return;
+      said = personalization + "," + sync;
+      call(function () { engine.sourceConsent(personalization, sync); });
+      if (!erasing && engine.takeErase()) send(false);
+    }
+    function warn(why) {
+      if (!warned) console.warn(PREFIX + why + "; Tailor stores nothing until it gives a valid answer.");
+      warned = true;
+    }
+    (source === "tcf" ? tcfSource : consentModeSource)(settings, tell, warn);
+  }
+
+  // IAB TCF v2.2 through `__tcfapi` (the CMP's stub queues the call until the CMP is there). A
+  // purpose counts when the visitor consented to it (`purpose.consents`, or the publisher's own
+  // `publisher.consents`), or, for purposes listed in `legitimateInterest`, did not object to
+  // it; with `vendorId`, that vendor also needs the visitor's consent (or no objection).
+  function tcfSource(s, tell, warn) {
+    var personalization = s.personalization || [1, 5, 6];
+    var sync = s.sync || [1, 8, 9];
+    var li = (s.legitimateInterest || []).filter(function (n) { return [2, 7, 8, 9, 10, 11].indexOf(n) >= 0; });
+    function allows(tc, purposes) {
+      var id = s.vendorId;
+      return purposes.every(function (n) {
+        return (tc.purpose.consents[n] || tc.publisher.consents[n]) && (!id || tc.vendor.consents[id]) ||
+          li.indexOf(n) >= 0 && (tc.purpose.legitimateInterests[n] || tc.publisher.legitimateInterests[n]) &&
+          (!id || tc.vendor.legitimateInterests[id]);
+      });
+    }
+    function heard(tc, success) {
+      if (!success || !tc || tc.cmpStatus === "error") return warn("the CMP answered with an error");
+      if (tc.gdprApplies === false) return tell(true, true); // the CMP says no TCF consent is needed
+      if (tc.eventStatus !== "tcloaded" && tc.eventStatus !== "useractioncomplete") return;
+      if (!wellFormed(tc.tcString)) return warn("the CMP's TC string is malformed");
+      try {
+        tell(allows(tc, personalization), allows(tc, sync));
+      } catch (e) {
+        warn("the CMP's TC data is malformed");
+      }
+    }
+    // A TC string's core segment: version 2 in its first 6 bits, a CMP id (bits 78-89) of at least
+    // 2 (0 and 1 are never assigned), and at least its fixed fields (41 characters).
+    function wellFormed(text) {
+      var core = String(text).split(".")[0];
+      return /^[\w-]{41,}$/.test(core) && bits(core, 0, 6) === 2 && bits(core, 78, 12) > 1;
+    }
+    function bits(text, from, n) {
+      var v = 0;
+      for (var i = from; i < from + n; i++) {
+        var c = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(text.charAt(i / 6 | 0));
+        v = v * 2 + ((c >> (5 - i % 6)) & 1);
+      }
+      return v;
+    }
+    function ask() {
+      if (typeof window.__tcfapi !== "function") return false;
+      window.__tcfapi("addEventListener", 2, heard);
+      return true;
+    }
+    if (!ask()) {
+      window.addEventListener("load", function () {
+        if (!ask()) warn("no TCF CMP (__tcfapi) on this page");
+      }, { once: true });
+    }
+  }
+
+  // Google Consent Mode v2: the `gtag("consent", "default" | "update", {...})` commands in
+  // `dataLayer`, those already there and those pushed later. An `update` wins over any default;
+  // among defaults, one for the visitor's region (`JP-47`) wins over one for the country (`JP`),
+  // which wins over one without `region`; among equals, the later. A purpose needs every type
+  // mapped to it granted; a type never set counts as denied.
+  function consentModeSource(s, tell) {
+    var personalization = s.personalization || ["personalization_storage"];
+    var sync = s.sync || ["analytics_storage"];
+    var geo = engine.profile().profile.geo || {};
+    var types = {}; // type -> [rank, granted]
+    var seen = false;
+    function read(entry) {
+      if (!entry || entry[0] !== "consent" || !entry[2] || typeof entry[2] !== "object") return;
+      var rank = entry[1] === "update" ? 3 : entry[1] === "default" ? 0 : -1;
+      if (rank === 0 && entry[2].region) {
+        rank = -1; // a default for other regions
+        [].concat(entry[2].region).forEach(function (r) {
+          r = String(r).toUpperCase();
+          rank = Math.max(rank, r === geo.region ? 2 : r === geo.country ? 1 : -1);
+        });
+      }
+      if (rank < 0) return;
+      seen = true;
+      for (var type in entry[2]) {
+        var v = entry[2][type];
+        if ((v === "granted" || v === "denied") && !(types[type] && types[type][0] > rank)) {
+          types[type] = [rank, v === "granted"];
+        }
+      }
+    }
+    function granted(list) {
+      return list.every(function (type) { return types[type] && types[type][1]; });
+    }
+    function decide() {
+      if (seen) tell(granted(personalization), granted(sync));
+    }
+    var dataLayer = (window.dataLayer = window.dataLayer || []);
+    for (var i = 0; i < dataLayer.length; i++) read(dataLayer[i]);
+    decide();
+    var push = dataLayer.push;
+    dataLayer.push = function () {
+      var result = push.apply(this, arguments);
+      try {
+        for (var j = 0; j < arguments.length; j++) read(arguments[j]);
+        decide();
+      } catch (e) {
+        console.error(PREFIX + ((e && e.message) || e));
+      }
+      return result;
+    };
   }
 
   // ---- Sync: the engine decides what leaves the device and when; this only does the I/O ------

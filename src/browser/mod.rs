@@ -15,7 +15,7 @@ pub mod platform;
 pub mod storage;
 
 use crate::config::SiteConfig;
-use crate::consent::{Consent, Effects, Purpose};
+use crate::consent::{Consent, Effects, Purpose, Source};
 use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
 use crate::profile::{self, LiveProfile, Op};
 use crate::rules::{DecideInput, Decisions, RuleSet};
@@ -84,7 +84,10 @@ impl Tailor {
         let mut store = FallbackStore::new(LocalStore::open());
         let now = js_sys::Date::now();
         let record = read_json(&mut store, CONSENT_KEY);
-        let consent = Consent::restore(config.consent_mode, gpc, record.as_ref());
+        let mut consent = Consent::restore(config.consent_mode, gpc, record.as_ref());
+        if config.consent_source.is_some() {
+            consent.source = Source::Waiting;
+        }
         let last_text = store.get(PROFILE_KEY);
         let stored = last_text.as_deref().map(parse_json);
         let (live, status) =
@@ -373,7 +376,24 @@ impl Tailor {
         Ok(js_json::to_js(&state))
     }
 
-    /// The consent state: `{ mode, gpc, personalization, sync }` with what is allowed now.
+    /// What the site's consent platform (the `consent.source` of the configuration) says now,
+    /// as the loader read it: carries out what changed, like `consent`, but stores nothing of
+    /// it. Returns the consent state.
+    #[wasm_bindgen(js_name = sourceConsent)]
+    pub fn source_consent(&mut self, personalization: bool, sync: bool) -> JsValue {
+        let allowed = |c: &Consent| (c.may_store(), c.may_sync());
+        let before = allowed(&self.consent);
+        let effects = self.consent.heard(personalization, sync);
+        self.carry_out(effects);
+        let state = self.consent_value();
+        if allowed(&self.consent) != before {
+            self.emit("tailor:consentchange", state.clone());
+        }
+        js_json::to_js(&state)
+    }
+
+    /// The consent state: `{ mode, gpc, personalization, sync }` with what is allowed now
+    /// (and `source`, the consent platform's name, when the site configured one).
     #[wasm_bindgen(js_name = consentState)]
     pub fn consent_state(&self) -> JsValue {
         js_json::to_js(&self.consent_value())
@@ -792,7 +812,7 @@ impl Tailor {
             crate::consent::ConsentMode::Implied => "implied",
             crate::consent::ConsentMode::Required => "required",
         };
-        Value::Object(vec![
+        let mut state = vec![
             ("mode".into(), mode.into()),
             ("gpc".into(), Value::Bool(self.consent.gpc)),
             (
@@ -800,7 +820,11 @@ impl Tailor {
                 Value::Bool(self.consent.may_store()),
             ),
             ("sync".into(), Value::Bool(self.consent.may_sync())),
-        ])
+        ];
+        if let Some(source) = self.config.consent_source {
+            state.push(("source".into(), source.as_str().into()));
+        }
+        Value::Object(state)
     }
 
     fn emit(&mut self, kind: &str, detail: Value) {
