@@ -427,7 +427,10 @@ fn slot_data_is_rendered_for_the_winner_and_withheld_from_control() {
     let data = hero.data.as_ref().unwrap();
     assert_eq!(data[0], ("src".into(), "/img/cat.jpg".into()));
     assert_eq!(data[1], ("cta".into(), "Shop cat food, <i>Hana</i>".into()));
-    assert!(hero.exposed_when_shown, "a data-only rule is exposed when shown");
+    assert!(
+        hero.exposed_when_shown,
+        "a data-only rule is exposed when shown"
+    );
     assert!(
         !cat.decisions[1].exposed_when_shown,
         "a rule with actions is exposed as it applies"

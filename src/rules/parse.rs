@@ -226,7 +226,9 @@ fn parse_rule(raw: &Value, path: &str, warnings: &mut Vec<Warning>) -> Result<Ru
     let data_path = dotted(path, "data");
     let data = match raw.get("data") {
         None => None,
-        Some(v) => Some(parse_data(v, &data_path, &id, warnings).map_err(|m| fail(data_path.clone(), m))?),
+        Some(v) => {
+            Some(parse_data(v, &data_path, &id, warnings).map_err(|m| fail(data_path.clone(), m))?)
+        }
     };
     if data.is_some() && slot.is_none() {
         warnings.push(Warning {

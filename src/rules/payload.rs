@@ -81,8 +81,9 @@ mod tests {
 
     #[test]
     fn text_values_render_like_action_text() {
-        let (data, warnings) =
-            parse(r#"{"src":"/img/{{pet|dog}}.jpg","cta":"Shop {{pet}} food","hi":"Hi {{name|friend}}"}"#);
+        let (data, warnings) = parse(
+            r#"{"src":"/img/{{pet|dog}}.jpg","cta":"Shop {{pet}} food","hi":"Hi {{name|friend}}"}"#,
+        );
         assert!(warnings.is_empty(), "{warnings:?}");
         let attrs = Value::parse_json(r#"{"pet":"cat","name":"<b>Hana</b>"}"#).unwrap();
         let rendered = render(&data.unwrap(), &attrs);
@@ -125,7 +126,9 @@ mod tests {
         assert!(warnings[2].reason.contains("not blank"));
         assert!(warnings[3].reason.contains("200 bytes"));
         assert!(warnings[4].reason.contains("10000 bytes"));
-        assert!(warnings.iter().all(|w| w.rule_id == "r" && w.action.is_none()));
+        assert!(warnings
+            .iter()
+            .all(|w| w.rule_id == "r" && w.action.is_none()));
     }
 
     #[test]
@@ -150,7 +153,9 @@ mod tests {
             let json = [r#"[{"id":"a","slot":"hero","data":"#, bad, "}]"].concat();
             let err = RuleSet::parse(&Value::parse_json(&json).unwrap()).unwrap_err();
             assert_eq!(err.path, "[0].data", "{bad}");
-            assert!(err.to_string().starts_with("rule \"a\" at [0].data: data must be an object"));
+            assert!(err
+                .to_string()
+                .starts_with("rule \"a\" at [0].data: data must be an object"));
         }
     }
 
