@@ -413,7 +413,8 @@ impl Tailor {
         self.emit("tailor:forget", Value::Object(Vec::new()));
     }
 
-    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending.
+    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending,
+    /// and decide again with it.
     #[wasm_bindgen(js_name = storageChanged)]
     pub fn storage_changed(&mut self, key: Option<String>) {
         if key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
@@ -432,6 +433,8 @@ impl Tailor {
         if !self.live.pending().is_empty() {
             self.save();
         }
+        // What the other tab learned (a form answered there) counts here too: decide again.
+        self.redecide();
     }
 
     /// Writes pending changes now. The loader calls it in the task after the first decision
