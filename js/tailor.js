@@ -776,6 +776,7 @@ function boot(window, document, entry) {
     } catch (e) {
       console.error(PREFIX + "a " + name + " listener threw:", e);
     }
+    slotsAfter(name);
   }
 
   // Calls the engine for the page's API; API misuse throws a clear Error to the caller.
@@ -843,6 +844,88 @@ function boot(window, document, entry) {
       );
     },
   };
+
+  // ---- Slots: decisions as data, for pages that render personalized content themselves ------
+  // The engine decides; this keeps each slot's value ({ rule, data }, frozen, the same object
+  // while it is unchanged, so it can serve as a React useSyncExternalStore snapshot) and tells
+  // subscribers when it changes. It re-reads the slots after every decision the engine reports
+  // (`tailor:decided`: start, navigation, consent, a form answer, another tab's change), after
+  // the engine call has returned, and notifies once Tailor is ready. A slot the page showed and
+  // still subscribes to keeps being shown on the next page view of a single-page app (a route
+  // change that leaves its value unchanged calls no subscriber): its exposure is recorded again
+  // for that view, as a DOM rule's is.
+  var slotValues = {}; // slot name -> frozen { rule, data }; absent: null
+  var slotSubscribers = []; // { name, fn, seen }: seen is the value fn last got (undefined: none)
+  var slotsShown = []; // names the page has shown
+  function slotsAfter(eventName) {
+    var unchanged = [];
+    if (eventName === "tailor:decided" && engine) {
+      var next = {};
+      try {
+        next = engine.slots() || {};
+      } catch (e) {
+        console.error(PREFIX + ((e && e.message) || e));
+      }
+      var names = Object.keys(slotValues).concat(Object.keys(next));
+      for (var i = 0; i < names.length; i++) {
+        var old = slotValues[names[i]] || null;
+        var value = next[names[i]] || null;
+        if (!value) delete slotValues[names[i]];
+        else if (!old || old.rule !== value.rule || JSON.stringify(old.data) !== JSON.stringify(value.data)) {
+          slotValues[names[i]] = Object.freeze({ rule: value.rule, data: Object.freeze(value.data || {}) });
+        } else if (unchanged.indexOf(names[i]) < 0) unchanged.push(names[i]);
+      }
+    }
+    if (!state.finished || (eventName !== "tailor:decided" && eventName !== "tailor:ready")) return;
+    notifySlots();
+    for (var j = 0; j < unchanged.length; j++) {
+      var still = slotSubscribers.some(function (s) { return s.name === unchanged[j]; });
+      if (still && slotsShown.indexOf(unchanged[j]) >= 0) api.slotShown(unchanged[j]);
+    }
+  }
+  function slotValue(name) {
+    return Object.prototype.hasOwnProperty.call(slotValues, name) ? slotValues[name] : null;
+  }
+  function notifySlots() {
+    var list = slotSubscribers.slice();
+    for (var i = 0; i < list.length; i++) {
+      var value = slotValue(list[i].name);
+      if (list[i].seen === value || slotSubscribers.indexOf(list[i]) < 0) continue;
+      list[i].seen = value;
+      try {
+        list[i].fn(value);
+      } catch (e) {
+        // A subscriber that throws must not break Tailor or the other subscribers.
+        console.error(PREFIX + "a slot subscriber threw:", e);
+      }
+    }
+  }
+  /** The decided value of a slot: { rule, data } or null (no engine yet, no winner, control). */
+  api.slot = function (name) {
+    return slotValue(String(name));
+  };
+  /** Calls fn(value) whenever the slot's value changes (and once when Tailor is ready, if it
+   * was not yet); returns the function that unsubscribes. */
+  api.onSlot = function (name, fn) {
+    if (typeof fn !== "function") throw new TypeError(PREFIX + "onSlot(name, fn) needs a function");
+    var entry = { name: String(name), fn: fn, seen: state.finished ? slotValue(String(name)) : undefined };
+    slotSubscribers.push(entry);
+    return function () {
+      var at = slotSubscribers.indexOf(entry);
+      if (at >= 0) slotSubscribers.splice(at, 1);
+    };
+  };
+  /** The page shows the slot's current value (or its default, for control): records the
+   * exposure, once per rule and page view. Returns whether one was recorded now. */
+  api.slotShown = function (name) {
+    if (!engine) return false;
+    if (slotsShown.indexOf(String(name)) < 0) slotsShown.push(String(name));
+    return use(function (e) { return e.slotShown(String(name)); }) === true;
+  };
+  queue.slot = api.slot;
+  queue.onSlot = api.onSlot;
+  queue.slotShown = api.slotShown;
+  // ---- end of slots ----------------------------------------------------------------------------
 
   // Until Tailor has started, window.tailor is the command queue (whether or not the page made
   // one), already able to say when Tailor is ready.

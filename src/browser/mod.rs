@@ -9,6 +9,7 @@
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod dom;
+pub mod framework;
 pub mod js_json;
 pub mod page;
 pub mod platform;
@@ -49,6 +50,9 @@ pub struct Tailor {
     applier: Applier,
     /// Conversions already counted on this page view: (rule id, event name).
     converted: Vec<(String, String)>,
+    /// Rules exposed on this page view: each is exposed once per view, however often it is
+    /// decided again or its slot shown.
+    exposed: Vec<String>,
     /// Whether this page view changes the page (false when the loader gave up waiting).
     applying: bool,
     events: Vec<Value>,
@@ -112,6 +116,7 @@ impl Tailor {
             decided: Decisions::default(),
             applier: Applier::default(),
             converted: Vec::new(),
+            exposed: Vec::new(),
             applying: true,
             events: Vec::new(),
             storage_warned: false,
@@ -367,9 +372,16 @@ impl Tailor {
             changes.push((purpose, granted));
         }
         let now = js_sys::Date::now();
+        let mut erased = false;
         for (purpose, granted) in changes {
             let effects = self.consent.set(purpose, granted, now);
+            erased |= effects.erase_profile;
             self.carry_out(effects);
+        }
+        // Withdrawing personalization erased what the decision was made from: decide again, so
+        // the page (and every slot) stops showing what the erased profile earned.
+        if erased {
+            self.redecide();
         }
         let state = self.consent_value();
         self.emit("tailor:consentchange", state.clone());
@@ -421,7 +433,8 @@ impl Tailor {
         self.emit("tailor:forget", Value::Object(Vec::new()));
     }
 
-    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending.
+    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending,
+    /// and decide again with it.
     #[wasm_bindgen(js_name = storageChanged)]
     pub fn storage_changed(&mut self, key: Option<String>) {
         if key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
@@ -440,6 +453,8 @@ impl Tailor {
         if !self.live.pending().is_empty() {
             self.save();
         }
+        // What the other tab learned (a form answered there) counts here too: decide again.
+        self.redecide();
     }
 
     /// Writes pending changes now. The loader calls it in the task after the first decision
@@ -531,6 +546,48 @@ impl Tailor {
         }
     }
 
+    /// Every slot decided on this page view: `{ [slot]: { rule, data } | null }`. `data` is the
+    /// winning rule's rendered payload (`{}` when it has none); `null` for a holdout (control
+    /// sees the default) and on a page view that does not change the page (decided late).
+    pub fn slots(&self) -> JsValue {
+        let mut out = Vec::new();
+        for d in &self.decided.decisions {
+            let Some(slot) = &d.slot else { continue };
+            let value = if d.holdout || !self.applying {
+                Value::Null
+            } else {
+                let data = d.data.iter().flatten();
+                let data = data.map(|(k, v)| (k.clone(), Value::from(v.as_str())));
+                Value::Object(vec![
+                    ("rule".into(), d.rule_id.as_str().into()),
+                    ("data".into(), Value::Object(data.collect())),
+                ])
+            };
+            out.push((slot.clone(), value));
+        }
+        js_json::to_js(&Value::Object(out))
+    }
+
+    /// The page showed `slot`'s current decision (its payload, or the default for control):
+    /// records the rule's exposure, once per page view like a DOM rule's. Returns whether an
+    /// exposure was recorded now (false: no decision for the slot, or already exposed).
+    #[wasm_bindgen(js_name = slotShown)]
+    pub fn slot_shown(&mut self, slot: &str) -> bool {
+        let found = self
+            .decided
+            .decisions
+            .iter()
+            .find(|d| d.slot.as_deref() == Some(slot));
+        let Some(d) = found else { return false };
+        if !self.applying || self.exposed.contains(&d.rule_id) {
+            return false;
+        }
+        let (rule, holdout) = (d.rule_id.clone(), d.holdout);
+        self.expose(rule, holdout, Some(slot.to_owned()));
+        self.save();
+        true
+    }
+
     /// The events queued for the page since the last call: `[{ type, detail }]`.
     #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&mut self) -> JsValue {
@@ -550,8 +607,9 @@ impl Tailor {
         let path = self.ctx.path.clone();
         self.enqueue(|id, at| sync::pageview(id, at, &path));
         self.converted.clear();
+        self.exposed.clear();
         self.applying = apply;
-        self.decide_and_show(&[])
+        self.decide_and_show()
     }
 
     /// The time zone for this page view. A visitor seen before is decided with the zone their
@@ -595,19 +653,14 @@ impl Tailor {
         if self.rules.rules.is_empty() {
             return;
         }
-        let before: Vec<String> = self
-            .decided
-            .decisions
-            .iter()
-            .map(|d| d.rule_id.clone())
-            .collect();
-        self.decide_and_show(&before);
+        self.decide_and_show();
     }
 
     /// Decides for the current attributes, shows the winners (unless this page view does not
-    /// apply) and records one exposure for each decision not in `exposed_before`. Returns the
-    /// report for the loader.
-    fn decide_and_show(&mut self, exposed_before: &[String]) -> Value {
+    /// apply) and records one exposure for each decision not exposed on this view yet (a rule
+    /// that only hands data to its slot waits for `slotShown`). Returns the report for the
+    /// loader.
+    fn decide_and_show(&mut self) -> Value {
         let apply = self.applying;
         let attributes = self.attributes();
         let profile = self.live.profile();
@@ -640,25 +693,12 @@ impl Tailor {
                 &mut matched
             };
             list.push(Value::from(d.rule_id.as_str()));
-            if apply && !exposed_before.contains(&d.rule_id) {
+            if apply && !d.exposed_when_shown && !self.exposed.contains(&d.rule_id) {
                 exposed.push((d.rule_id.clone(), d.holdout, d.slot.clone()));
             }
         }
-        // One exposure per decision per page view; holdout visitors are exposed too, as control:
-        // that is what lift is measured against.
         for (rule, is_holdout, slot) in exposed {
-            let op = profile::Op::exposure(&rule, &self.ctx);
-            self.live.record(op, &self.config.profile);
-            self.enqueue(|id, at| sync::exposure(id, at, &rule, is_holdout));
-            let variant = if is_holdout { "holdout" } else { "exposed" };
-            let mut detail = vec![
-                ("rule".into(), rule.into()),
-                ("variant".into(), variant.into()),
-            ];
-            if let Some(slot) = slot {
-                detail.push(("slot".into(), slot.into()));
-            }
-            self.emit("tailor:exposure", Value::Object(detail));
+            self.expose(rule, is_holdout, slot);
         }
         let reports = self.decided.reports.iter().map(report_value).collect();
         self.emit(
@@ -683,6 +723,24 @@ impl Tailor {
             self.emit("tailor:applied", report.clone());
         }
         report
+    }
+
+    /// Records one exposure of `rule` on this page view; holdout visitors are exposed too, as
+    /// control: that is what lift is measured against.
+    fn expose(&mut self, rule: String, is_holdout: bool, slot: Option<String>) {
+        let op = profile::Op::exposure(&rule, &self.ctx);
+        self.live.record(op, &self.config.profile);
+        self.enqueue(|id, at| sync::exposure(id, at, &rule, is_holdout));
+        let variant = if is_holdout { "holdout" } else { "exposed" };
+        self.exposed.push(rule.clone());
+        let mut detail = vec![
+            ("rule".into(), rule.into()),
+            ("variant".into(), variant.into()),
+        ];
+        if let Some(slot) = slot {
+            detail.push(("slot".into(), slot.into()));
+        }
+        self.emit("tailor:exposure", Value::Object(detail));
     }
 
     /// Whether events may be queued for the server now.
