@@ -1,7 +1,12 @@
 /*! Tailor loader (MIT). One classic <script> in <head>: pre-hides only what rules may change,
  * starts the WebAssembly engine, replays queued commands, and reveals the original content when
  * anything fails. It decides nothing itself: the engine does. */
-(function (window, document) {
+//
+// The build wraps this function twice (scripts/build.mjs), each time beside wasm-bindgen's glue:
+// dist/tailor.js runs it from the script tag (`entry.script`, whose data-* attributes configure
+// it); dist/tailor.mjs exports `start(options)`, which runs it with `entry.data`, `entry.rules`,
+// `entry.config` and `entry.wasmUrl` given by the app.
+function boot(window, document, entry) {
   "use strict";
 
   var PREFIX = "Tailor: ";
@@ -18,8 +23,8 @@
     return; // the script tag is on the page twice; the first one runs Tailor
   }
   var queue = Array.isArray(existing) ? existing : [];
-  var script = document.currentScript;
-  var data = (script && script.dataset) || {};
+  var script = entry.script || null;
+  var data = entry.data || (script && script.dataset) || {};
   var base = script && script.src ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/dist/";
   var timeoutMs = clamp(parseInt(data.timeout, 10), 0, 10000, 800);
   var loaderStart = Date.now(); // data-timeout counts from here
@@ -34,6 +39,7 @@
   // Rules travel as JSON text: the engine parses them itself, which costs one crossing into the
   // wasm instead of one per value. The loader parses them only to pre-hide their selectors.
   function inlineRules() {
+    if (typeof entry.rules === "string") return entry.rules; // given to start() by the app
     var el = document.getElementById("tailor-rules");
     return el ? el.textContent : null;
   }
@@ -267,11 +273,12 @@
     }
   }
 
-  // The site's configuration: a `#tailor-config` JSON block, with the script tag's
-  // data-consent / data-geo taking precedence.
+  // The site's configuration: the app's `config` given to start(), or else a `#tailor-config`
+  // JSON block; the script tag's data-consent / data-geo take precedence.
   function siteConfig() {
     var config = {};
-    var el = document.getElementById("tailor-config");
+    var el = entry.config ? null : document.getElementById("tailor-config");
+    if (entry.config && typeof entry.config === "object") config = Object.assign({}, entry.config);
     if (el) {
       try {
         config = JSON.parse(el.textContent) || {};
@@ -284,178 +291,131 @@
     return config;
   }
 
-  // The engine ships as a script, tailor_core.js: wasm-bindgen's glue and the wasm bytes
-  // (base64), which it leaves on its own script element. On the next page of a visit the browser
-  // serves a script from its in-memory cache, where a fetch() of a .wasm file goes through the
-  // HTTP cache every time: 10-35 ms per page, measured in Chromium. The build pins the engine to
-  // this loader: a version in its URL (no mixed versions from caches) and, where the browser can
-  // check it, its hash (no tampered engine).
-  var CORE = "@tailor-core-file@";
-  var CORE_INTEGRITY = "@tailor-core-integrity@";
-  function loadCore() {
-    var url = base + CORE;
-    var el = document.createElement("script");
-    var trusted = scriptUrl(url);
-    if (trusted === null) return importCore(url); // Trusted Types would refuse the URL
-    try {
-      el.src = trusted;
-    } catch (e) {
-      return importCore(url); // a Trusted Types default policy refused it
+  // ---- The engine: wasm-bindgen's glue is part of this file (the build puts `initSync` and
+  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs. The build pins it to this loader: a version in its URL (no mixed versions
+  // from caches) and its hash (no tampered engine: `fetch` checks the integrity).
+  var WASM = "@tailor-wasm-file@";
+  var WASM_INTEGRITY = "@tailor-wasm-integrity@";
+  var pinned = String(entry.wasmUrl || base + WASM);
+  var compiled = null;
+  if (typeof WebAssembly === "object") {
+    // A page that preloads the engine (`<link rel="preload" as="fetch" crossorigin
+    // href=".../tailor_core.wasm">`, the README's install) has it downloading before this script
+    // even runs; that copy is used when its hash is this build's, else the pinned URL is fetched.
+    var early = entry.wasmUrl ? null : preloadedEngine();
+    compiled = early ? compileEngine(early).catch(function (e) {
+      if (e instanceof WebAssembly.CompileError) throw e; // refused by the page's policy: no retry
+      return compileEngine(pinned);
+    }) : compileEngine(pinned);
+    compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+  }
+
+  function preloadedEngine() {
+    var links = document.querySelectorAll('link[rel="preload"][as="fetch"]');
+    for (var i = 0; i < links.length; i++) {
+      if (/\/tailor_core\.wasm(\?|#|$)/.test(links[i].href) && links[i].href !== pinned) return links[i].href;
     }
-    return new Promise(function (resolve, reject) {
-      el.async = true;
-      if (script) {
-        // Under a nonce-based Content-Security-Policy the engine needs the loader's nonce.
-        if (script.nonce) el.nonce = script.nonce;
-        if (script.crossOrigin) el.crossOrigin = script.crossOrigin;
+    return null;
+  }
+
+  function compileEngine(url) {
+    var refused = function (why) {
+      return new Error("could not load " + url + " (missing, blocked by the page's Content-Security-Policy, " +
+        "or not the file this loader was built with" + why + ")");
+    };
+    return fetch(url, { credentials: "same-origin", integrity: WASM_INTEGRITY }).then(function (response) {
+      if (!response.ok) throw refused("; HTTP " + response.status);
+      return response.arrayBuffer();
+    }, function () {
+      throw refused("");
+    }).then(function (bytes) {
+      // Compiled on this thread: lazily, so only validated now, which is quicker than the task
+      // hops of an asynchronous compile. Browsers that refuse it (RangeError) compile in the
+      // background instead.
+      try {
+        return new WebAssembly.Module(bytes);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return WebAssembly.compile(bytes);
       }
-      // An integrity check needs CORS for a script from another origin.
-      if (el.crossOrigin || new URL(el.src).origin === location.origin) el.integrity = CORE_INTEGRITY;
-      el.onload = function () {
-        el.remove();
-        try {
-          resolve(engineOf(el.tailorCore, el.src));
-        } catch (e) {
-          reject(e);
-        }
-      };
-      el.onerror = function () {
-        el.remove();
-        reject(new Error(
-          "could not load " + el.src + " (missing, blocked by the page's Content-Security-Policy, " +
-          "or not the file this loader was built with)"
-        ));
-      };
-      (document.head || document.documentElement).appendChild(el);
     });
   }
 
-  // What the engine script handed over, checked: `{ initSync, Tailor, wasm }`.
-  function engineOf(core, url) {
-    if (core && typeof core.wasm === "string") return core;
-    throw new Error(url + " is not Tailor's engine");
-  }
-
-  // Trusted Types enforced, and the page allows no "tailor" policy: a dynamic import is not
-  // subject to Trusted Types. Run as a module, the engine script hands itself over on `self`.
-  function importCore(url) {
-    return import(url).then(function () {
-      var core = window.tailorCore;
-      window.tailorCore = undefined;
-      return engineOf(core, url);
-    }, function (e) {
-      throw new Error("could not load " + url + " (" + ((e && e.message) || e) + ")");
-    });
-  }
-
-  // Under Trusted Types (`require-trusted-types-for 'script'`) a script's URL must come from a
-  // policy: Tailor's is named "tailor". Null when the page's `trusted-types` directive does not
-  // allow it (the browser logs that); the engine then comes by `importCore`.
-  function scriptUrl(url) {
-    var tt = window.trustedTypes;
-    if (!tt || typeof tt.createPolicy !== "function") return url;
-    try {
-      var policy = tt.createPolicy("tailor", {
-        createScriptURL: function (u) {
-          if (u !== base + CORE) throw new TypeError(PREFIX + "only the engine's own URL");
-          return u;
-        },
-      });
-      return policy.createScriptURL(url);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function decodeBase64(text) {
-    if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
-    var binary = atob(text);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-
-  // Compiles on this thread: the module is small enough, and a synchronous compile saves the
-  // task hops of an asynchronous one. Browsers that refuse it (RangeError) compile in the
-  // background instead.
-  function instantiate(core, bytes) {
-    var module;
-    try {
-      module = new WebAssembly.Module(bytes);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      return WebAssembly.compile(bytes).then(function (m) {
-        core.initSync({ module: m });
-      });
-    }
-    core.initSync({ module: module });
-  }
+  // ---- Start-up, in named steps: load (engine, rules) -> construct -> decide -> after the paint
 
   var engine = null;
   var config = null; // the site's configuration, read once when the engine is constructed
-  var started = Promise.resolve()
-    .then(function () {
-      if (typeof WebAssembly !== "object") throw new Error("no WebAssembly");
-      var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
-      var core = loadCore();
-      // Open the device's storage while the engine script loads: the first access in a page
-      // loads it (1.3 ms in a start-up profile), and the engine reads the profile from it first.
-      try {
-        void window.localStorage;
-      } catch (e) {
-        /* blocked: the engine says so */
+  var started = Promise.resolve().then(load).then(construct).then(decide).then(afterPaint);
+
+  // The compiled engine and, with a rules file, the rules, both in flight at once.
+  function load() {
+    if (!compiled) throw new Error("no WebAssembly");
+    var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
+    // Open the device's storage while the engine downloads: the first access in a page loads it
+    // (1.3 ms in a start-up profile), and the engine reads the profile from it first.
+    try {
+      void window.localStorage;
+    } catch (e) {
+      /* blocked: the engine says so */
+    }
+    return Promise.all([compiled, rules]);
+  }
+
+  // The engine on this page: the visitor's profile and consent read from storage.
+  function construct(parts) {
+    mark("fetched");
+    initSync({ module: parts[0] });
+    mark("instantiated");
+    config = siteConfig();
+    engine = new Tailor(config, navigator.globalPrivacyControl === true);
+    preview(engine);
+    mark("constructed");
+    return parts[1] || loadRules();
+  }
+
+  // Decide and apply now, before the document is even parsed: elements that appear later are
+  // changed by the MutationObserver before the browser paints them.
+  function decide(rules) {
+    mark("rules");
+    var images = imagesOf(selectors);
+    // A decision after the timeout: by default the page view keeps the original content the
+    // visitor has already seen (no late jump); `"late": "apply"` changes it late instead.
+    var late = state.timedOut && (data.late || config.late) !== "apply";
+    state.report = engine.start(rules, !late);
+    mark("decided");
+    if (late) {
+      console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
+        "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
+    }
+    holdImages(images); // a changed image stays hidden until its new picture can paint
+    reveal(); // every decided change is in place: nothing needs hiding any more
+    observe(); // now: elements the parser adds next must not be missed
+    return rules;
+  }
+
+  // The rest waits for the next task, after the browser could paint the decision (adding the
+  // storage listener alone took 1.5 ms in a start-up profile).
+  function afterPaint(rules) {
+    return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
+      listen();
+      consentSource(config.consent); // the site's consent platform, when the config names one
+      engine.flush(); // storage is written here, not before the paint
+      schedule(engine.flushIn());
+      if (engine.takeErase()) send(false);
+      if (data.rules) {
+        if (rulesAtStart) fetchRules().then(cacheRules, function () {});
+        else cacheRules(rules);
       }
-      return Promise.all([core, rules]);
-    })
-    .then(function (parts) {
-      var core = parts[0];
-      mark("fetched");
-      return Promise.resolve(instantiate(core, decodeBase64(core.wasm))).then(function () {
-        mark("instantiated");
-        config = siteConfig();
-        engine = new core.Tailor(config, navigator.globalPrivacyControl === true);
-        preview(engine);
-        mark("constructed");
-        return parts[1] || loadRules();
-      }).then(function (rules) {
-        // Decide and apply now, before the document is even parsed: elements that appear later
-        // are changed by the MutationObserver before the browser paints them.
-        mark("rules");
-        var images = imagesOf(selectors);
-        // A decision after the timeout: by default the page view keeps the original content the
-        // visitor has already seen (no late jump); `"late": "apply"` changes it late instead.
-        var late = state.timedOut && (data.late || config.late) !== "apply";
-        state.report = engine.start(rules, !late);
-        mark("decided");
-        if (late) {
-          console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
-            "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
-        }
-        holdImages(images); // a changed image stays hidden until its new picture can paint
-        reveal(); // every decided change is in place: nothing needs hiding any more
-        observe(); // now: elements the parser adds next must not be missed
-        // The rest waits for the next task, after the browser could paint the decision (adding
-        // the storage listener alone took 1.5 ms in a start-up profile).
-        return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
-          listen();
-          engine.flush(); // storage is written here, not before the paint
-          schedule(engine.flushIn());
-          if (engine.takeErase()) send(false);
-          if (data.rules) {
-            if (rulesAtStart) fetchRules().then(cacheRules, function () {});
-            else cacheRules(rules);
-          }
-          domReady().then(function () {
-            call(function () { engine.bodyTopics(); });
-          });
-          if (debugRequested()) {
-            import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
-              console.error(PREFIX + "the debug overlay could not load: " + e.message);
-            });
-          }
-        });
+      domReady().then(function () {
+        call(function () { engine.bodyTopics(); });
       });
+      if (debugRequested()) {
+        import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
+          console.error(PREFIX + "the debug overlay could not load: " + e.message);
+        });
+      }
     });
+  }
 
   started.then(finish, function (error) {
     state.error = error;
@@ -519,7 +479,6 @@
   }
 
   function debugRequested() {
-    var config = siteConfig();
     var enabled = config.debug === true || data.debug === "true";
     return enabled && /[?&]tailor-debug(=|&|$)/.test(location.search);
   }
@@ -550,6 +509,134 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") send(true);
     });
+  }
+
+  // ---- Consent from the site's consent platform: `"consent": {"source": "tcf" | "consent-mode"}`
+  // This only reads the platform and maps its answer to Tailor's two purposes; the engine
+  // (`sourceConsent`) decides what that allows, erases what a withdrawal takes back, keeps GPC's
+  // "no" to sync, and stores none of it. Until the platform answers, nothing is stored.
+
+  function consentSource(settings) {
+    var source = engine.consentState().source;
+    if (!source) return;
+    var said = "";
+    var warned = false;
+    function tell(personalization, sync) {
+      if (said === personalization + "," + sync) return;
+      said = personalization + "," + sync;
+      call(function () { engine.sourceConsent(personalization, sync); });
+      if (!erasing && engine.takeErase()) send(false);
+    }
+    function warn(why) {
+      if (!warned) console.warn(PREFIX + why + "; Tailor stores nothing until it gives a valid answer.");
+      warned = true;
+    }
+    (source === "tcf" ? tcfSource : consentModeSource)(settings, tell, warn);
+  }
+
+  // IAB TCF v2.2 through `__tcfapi` (the CMP's stub queues the call until the CMP is there). A
+  // purpose counts when the visitor consented to it (`purpose.consents`, or the publisher's own
+  // `publisher.consents`), or, for purposes listed in `legitimateInterest`, did not object to
+  // it; with `vendorId`, that vendor also needs the visitor's consent (or no objection).
+  function tcfSource(s, tell, warn) {
+    var personalization = s.personalization || [1, 5, 6];
+    var sync = s.sync || [1, 8, 9];
+    var li = (s.legitimateInterest || []).filter(function (n) { return [2, 7, 8, 9, 10, 11].indexOf(n) >= 0; });
+    function allows(tc, purposes) {
+      var id = s.vendorId;
+      return purposes.every(function (n) {
+        return (tc.purpose.consents[n] || tc.publisher.consents[n]) && (!id || tc.vendor.consents[id]) ||
+          li.indexOf(n) >= 0 && (tc.purpose.legitimateInterests[n] || tc.publisher.legitimateInterests[n]) &&
+          (!id || tc.vendor.legitimateInterests[id]);
+      });
+    }
+    function heard(tc, success) {
+      if (!success || !tc || tc.cmpStatus === "error") return warn("the CMP answered with an error");
+      if (tc.gdprApplies === false) return tell(true, true); // the CMP says no TCF consent is needed
+      if (tc.eventStatus !== "tcloaded" && tc.eventStatus !== "useractioncomplete") return;
+      if (!wellFormed(tc.tcString)) return warn("the CMP's TC string is malformed");
+      try {
+        tell(allows(tc, personalization), allows(tc, sync));
+      } catch (e) {
+        warn("the CMP's TC data is malformed");
+      }
+    }
+    // A TC string's core segment: version 2 in its first 6 bits, a CMP id (bits 78-89) of at least
+    // 2 (0 and 1 are never assigned), and at least its fixed fields (41 characters).
+    function wellFormed(text) {
+      var core = String(text).split(".")[0];
+      return /^[\w-]{41,}$/.test(core) && bits(core, 0, 6) === 2 && bits(core, 78, 12) > 1;
+    }
+    function bits(text, from, n) {
+      var v = 0;
+      for (var i = from; i < from + n; i++) {
+        var c = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(text.charAt(i / 6 | 0));
+        v = v * 2 + ((c >> (5 - i % 6)) & 1);
+      }
+      return v;
+    }
+    function ask() {
+      if (typeof window.__tcfapi !== "function") return false;
+      window.__tcfapi("addEventListener", 2, heard);
+      return true;
+    }
+    if (!ask()) {
+      window.addEventListener("load", function () {
+        if (!ask()) warn("no TCF CMP (__tcfapi) on this page");
+      }, { once: true });
+    }
+  }
+
+  // Google Consent Mode v2: the `gtag("consent", "default" | "update", {...})` commands in
+  // `dataLayer`, those already there and those pushed later. An `update` wins over any default;
+  // among defaults, one for the visitor's region (`JP-47`) wins over one for the country (`JP`),
+  // which wins over one without `region`; among equals, the later. A purpose needs every type
+  // mapped to it granted; a type never set counts as denied.
+  function consentModeSource(s, tell) {
+    var personalization = s.personalization || ["personalization_storage"];
+    var sync = s.sync || ["analytics_storage"];
+    var geo = engine.profile().profile.geo || {};
+    var types = {}; // type -> [rank, granted]
+    var seen = false;
+    function read(entry) {
+      if (!entry || entry[0] !== "consent" || !entry[2] || typeof entry[2] !== "object") return;
+      var rank = entry[1] === "update" ? 3 : entry[1] === "default" ? 0 : -1;
+      if (rank === 0 && entry[2].region) {
+        rank = -1; // a default for other regions
+        [].concat(entry[2].region).forEach(function (r) {
+          r = String(r).toUpperCase();
+          rank = Math.max(rank, r === geo.region ? 2 : r === geo.country ? 1 : -1);
+        });
+      }
+      if (rank < 0) return;
+      seen = true;
+      for (var type in entry[2]) {
+        var v = entry[2][type];
+        if ((v === "granted" || v === "denied") && !(types[type] && types[type][0] > rank)) {
+          types[type] = [rank, v === "granted"];
+        }
+      }
+    }
+    function granted(list) {
+      return list.every(function (type) { return types[type] && types[type][1]; });
+    }
+    function decide() {
+      if (seen) tell(granted(personalization), granted(sync));
+    }
+    var dataLayer = (window.dataLayer = window.dataLayer || []);
+    for (var i = 0; i < dataLayer.length; i++) read(dataLayer[i]);
+    decide();
+    var push = dataLayer.push;
+    dataLayer.push = function () {
+      var result = push.apply(this, arguments);
+      try {
+        for (var j = 0; j < arguments.length; j++) read(arguments[j]);
+        decide();
+      } catch (e) {
+        console.error(PREFIX + ((e && e.message) || e));
+      }
+      return result;
+    };
   }
 
   // ---- Sync: the engine decides what leaves the device and when; this only does the I/O ------
@@ -779,6 +866,7 @@
     } catch (e) {
       console.error(PREFIX + "a " + name + " listener threw:", e);
     }
+    slotsAfter(name);
   }
 
   // Calls the engine for the page's API; API misuse throws a clear Error to the caller.
@@ -847,8 +935,90 @@
     },
   };
 
+  // ---- Slots: decisions as data, for pages that render personalized content themselves ------
+  // The engine decides; this keeps each slot's value ({ rule, data }, frozen, the same object
+  // while it is unchanged, so it can serve as a React useSyncExternalStore snapshot) and tells
+  // subscribers when it changes. It re-reads the slots after every decision the engine reports
+  // (`tailor:decided`: start, navigation, consent, a form answer, another tab's change), after
+  // the engine call has returned, and notifies once Tailor is ready. A slot the page showed and
+  // still subscribes to keeps being shown on the next page view of a single-page app (a route
+  // change that leaves its value unchanged calls no subscriber): its exposure is recorded again
+  // for that view, as a DOM rule's is.
+  var slotValues = {}; // slot name -> frozen { rule, data }; absent: null
+  var slotSubscribers = []; // { name, fn, seen }: seen is the value fn last got (undefined: none)
+  var slotsShown = []; // names the page has shown
+  function slotsAfter(eventName) {
+    var unchanged = [];
+    if (eventName === "tailor:decided" && engine) {
+      var next = {};
+      try {
+        next = engine.slots() || {};
+      } catch (e) {
+        console.error(PREFIX + ((e && e.message) || e));
+      }
+      var names = Object.keys(slotValues).concat(Object.keys(next));
+      for (var i = 0; i < names.length; i++) {
+        var old = slotValues[names[i]] || null;
+        var value = next[names[i]] || null;
+        if (!value) delete slotValues[names[i]];
+        else if (!old || old.rule !== value.rule || JSON.stringify(old.data) !== JSON.stringify(value.data)) {
+          slotValues[names[i]] = Object.freeze({ rule: value.rule, data: Object.freeze(value.data || {}) });
+        } else if (unchanged.indexOf(names[i]) < 0) unchanged.push(names[i]);
+      }
+    }
+    if (!state.finished || (eventName !== "tailor:decided" && eventName !== "tailor:ready")) return;
+    notifySlots();
+    for (var j = 0; j < unchanged.length; j++) {
+      var still = slotSubscribers.some(function (s) { return s.name === unchanged[j]; });
+      if (still && slotsShown.indexOf(unchanged[j]) >= 0) api.slotShown(unchanged[j]);
+    }
+  }
+  function slotValue(name) {
+    return Object.prototype.hasOwnProperty.call(slotValues, name) ? slotValues[name] : null;
+  }
+  function notifySlots() {
+    var list = slotSubscribers.slice();
+    for (var i = 0; i < list.length; i++) {
+      var value = slotValue(list[i].name);
+      if (list[i].seen === value || slotSubscribers.indexOf(list[i]) < 0) continue;
+      list[i].seen = value;
+      try {
+        list[i].fn(value);
+      } catch (e) {
+        // A subscriber that throws must not break Tailor or the other subscribers.
+        console.error(PREFIX + "a slot subscriber threw:", e);
+      }
+    }
+  }
+  /** The decided value of a slot: { rule, data } or null (no engine yet, no winner, control). */
+  api.slot = function (name) {
+    return slotValue(String(name));
+  };
+  /** Calls fn(value) whenever the slot's value changes (and once when Tailor is ready, if it
+   * was not yet); returns the function that unsubscribes. */
+  api.onSlot = function (name, fn) {
+    if (typeof fn !== "function") throw new TypeError(PREFIX + "onSlot(name, fn) needs a function");
+    var entry = { name: String(name), fn: fn, seen: state.finished ? slotValue(String(name)) : undefined };
+    slotSubscribers.push(entry);
+    return function () {
+      var at = slotSubscribers.indexOf(entry);
+      if (at >= 0) slotSubscribers.splice(at, 1);
+    };
+  };
+  /** The page shows the slot's current value (or its default, for control): records the
+   * exposure, once per rule and page view. Returns whether one was recorded now. */
+  api.slotShown = function (name) {
+    if (!engine) return false;
+    if (slotsShown.indexOf(String(name)) < 0) slotsShown.push(String(name));
+    return use(function (e) { return e.slotShown(String(name)); }) === true;
+  };
+  queue.slot = api.slot;
+  queue.onSlot = api.onSlot;
+  queue.slotShown = api.slotShown;
+  // ---- end of slots ----------------------------------------------------------------------------
+
   // Until Tailor has started, window.tailor is the command queue (whether or not the page made
   // one), already able to say when Tailor is ready.
   queue.ready = api.ready;
   window.tailor = queue;
-})(window, document);
+}

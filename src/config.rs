@@ -19,6 +19,9 @@ pub struct SiteConfig {
     /// `implied` (default): personalize until the visitor refuses; `required`: keep nothing on
     /// the device until the visitor grants it.
     pub consent_mode: ConsentMode,
+    /// The site's consent platform, when `consent` names one (`{"source": "tcf"}`): the loader
+    /// reads it, and nothing is allowed until it answers.
+    pub consent_source: Option<ConsentSource>,
     pub profile: ProfileConfig,
     /// Path patterns (as in rules' `pages`: `*` within a path segment, `**` across) and the
     /// topics a matching page adds.
@@ -32,6 +35,7 @@ impl Default for SiteConfig {
     fn default() -> Self {
         SiteConfig {
             consent_mode: ConsentMode::Implied,
+            consent_source: None,
             profile: ProfileConfig::default(),
             topic_patterns: Vec::new(),
             sync: SyncConfig::default(),
@@ -56,6 +60,16 @@ impl SiteConfig {
                     Some("implied") => true,
                     Some("required") => {
                         config.consent_mode = ConsentMode::Required;
+                        true
+                    }
+                    // A consent platform: asked on every page; until it answers, as `required`.
+                    // A mistake in its settings falls back to `required`, never to `implied`.
+                    _ if v.as_object().is_some() => {
+                        config.consent_mode = ConsentMode::Required;
+                        config.consent_source = parse_source(v);
+                        if config.consent_source.is_none() {
+                            warnings.push(SOURCE_INVALID.to_owned());
+                        }
                         true
                     }
                     _ => false,
@@ -91,6 +105,51 @@ impl SiteConfig {
             .filter(move |(pattern, _)| glob_matches(pattern, path))
             .map(|(_, topics)| topics.as_str())
     }
+}
+
+/// A consent platform Tailor reads (the loader does; see docs/privacy.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentSource {
+    /// IAB TCF v2.2, through the CMP's `__tcfapi`.
+    Tcf,
+    /// Google Consent Mode v2, from `gtag('consent', …)` commands in `dataLayer`.
+    ConsentMode,
+}
+
+impl ConsentSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentSource::Tcf => "tcf",
+            ConsentSource::ConsentMode => "consent-mode",
+        }
+    }
+}
+
+const SOURCE_INVALID: &str =
+    "config: invalid \"consent\" source; nothing is stored until the visitor grants it in Tailor's own UI (as \"required\")";
+
+/// `{"source": "tcf", "personalization": [1, 5, 6], "sync": [1, 8, 9],
+/// "legitimateInterest": [8, 9], "vendorId": 1234}` or `{"source": "consent-mode",
+/// "personalization": ["personalization_storage"], "sync": ["analytics_storage"]}`. Only the
+/// names are checked here (the loader reads the values, and an entry it cannot use never grants
+/// anything): the wasm ships to every visitor.
+fn parse_source(v: &Value) -> Option<ConsentSource> {
+    let source = match v.get("source").and_then(Value::as_str) {
+        Some("tcf") => ConsentSource::Tcf,
+        Some("consent-mode") => ConsentSource::ConsentMode,
+        _ => return None,
+    };
+    let tcf = source == ConsentSource::Tcf;
+    v.as_object()?
+        .iter()
+        .all(|(key, value)| match key.as_str() {
+            "source" => true,
+            "personalization" | "sync" => matches!(value, Value::Array(items) if !items.is_empty()),
+            "legitimateInterest" => tcf && matches!(value, Value::Array(_)),
+            "vendorId" => tcf && matches!(value, Value::Number(_)),
+            _ => false,
+        })
+        .then_some(source)
 }
 
 fn parse_topics(v: &Value, out: &mut Vec<(String, String)>) -> bool {
@@ -242,6 +301,50 @@ mod tests {
         );
         let (_, w) = parse("[1]");
         assert_eq!(w, ["config: expected an object; using the defaults"]);
+    }
+
+    #[test]
+    fn consent_sources() {
+        let (c, w) = parse(r#"{"consent":{"source":"tcf"}}"#);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.consent_source, Some(ConsentSource::Tcf));
+        assert_eq!(
+            c.consent_mode,
+            ConsentMode::Required,
+            "nothing until the CMP answers"
+        );
+        let (c, w) = parse(
+            r#"{"consent":{"source":"tcf","personalization":[1,5,6],"sync":[1,8,9],
+                "legitimateInterest":[8,9],"vendorId":1234}}"#,
+        );
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.consent_source, Some(ConsentSource::Tcf));
+        let (c, w) = parse(
+            r#"{"consent":{"source":"consent-mode","personalization":["ad_personalization"],
+                "sync":["analytics_storage","ad_user_data"]}}"#,
+        );
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(c.consent_source, Some(ConsentSource::ConsentMode));
+        assert_eq!(ConsentSource::ConsentMode.as_str(), "consent-mode");
+        for bad in [
+            r#"{"source":"onetrust"}"#,
+            r#"{"personalization":[1]}"#,
+            r#"{"source":"tcf","personalization":[]}"#,
+            r#"{"source":"tcf","sync":{"purposes":[1]}}"#,
+            r#"{"source":"tcf","vendorId":"1"}"#,
+            r#"{"source":"tcf","purposes":[1]}"#,
+            r#"{"source":"consent-mode","vendorId":5}"#,
+            r#"{"source":"consent-mode","legitimateInterest":[8]}"#,
+        ] {
+            let (c, w) = parse(&[r#"{"consent":"#, bad, "}"].concat());
+            assert_eq!(w, [SOURCE_INVALID], "{bad}");
+            assert_eq!(c.consent_source, None, "{bad}");
+            assert_eq!(
+                c.consent_mode,
+                ConsentMode::Required,
+                "a broken consent platform setting never falls back to implied: {bad}"
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,14 @@
 //! modes because it is the visitor's own decision and the site must be able to show it. The mode
 //! and the GPC flag are never stored: they come from the site's configuration and the browser on
 //! every page. No choice made means no record at all.
+//!
+//! A consent source: a site that runs a consent platform (an IAB TCF CMP, Google Consent Mode)
+//! names it in its configuration, and the loader reports what the platform says through
+//! [`Consent::heard`]. Until the platform answers on a page, nothing is allowed (as in
+//! `required`). Then a purpose is allowed when the platform allows it and the visitor has not
+//! refused it in Tailor's own UI; `sync` under GPC also needs the visitor's explicit grant in
+//! Tailor's UI. A refusal on either side wins. What the platform says is never stored: the
+//! platform keeps it, and says it again on every page.
 
 use crate::value::put;
 use crate::Value;
@@ -89,6 +97,17 @@ pub struct Effects {
     pub write_record: Option<Value>,
 }
 
+/// What the site's consent platform says on this page (see the module's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The site has no consent platform: the mode and the visitor's choices decide.
+    Off,
+    /// The site has one, and it has not answered on this page yet: nothing is allowed.
+    Waiting,
+    /// Its latest answer.
+    Says { personalization: bool, sync: bool },
+}
+
 /// The consent state of one page: the site's mode, the browser's GPC flag, the visitor's choices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Consent {
@@ -98,6 +117,8 @@ pub struct Consent {
     pub sync: Choice,
     /// When the visitor last chose (ms); 0 when never.
     pub updated: f64,
+    /// The site's consent platform; never stored.
+    pub source: Source,
 }
 
 impl Consent {
@@ -109,6 +130,7 @@ impl Consent {
             personalization: Choice::Unset,
             sync: Choice::Unset,
             updated: 0.0,
+            source: Source::Off,
         }
     }
 
@@ -128,17 +150,38 @@ impl Consent {
         c
     }
 
-    /// Whether `purpose` is allowed right now.
+    /// Whether `purpose` is allowed right now. Not inlined: it is called from many places.
+    #[inline(never)]
     pub fn allows(&self, purpose: Purpose) -> bool {
         let (choice, implied) = match purpose {
             Purpose::Personalization => (self.personalization, self.mode == ConsentMode::Implied),
             Purpose::Sync => (self.sync, self.mode == ConsentMode::Implied && !self.gpc),
         };
-        match choice {
-            Choice::Granted => true,
-            Choice::Denied => false,
-            Choice::Unset => implied,
+        match (self.source, purpose) {
+            (Source::Off, _) => match choice {
+                Choice::Granted => true,
+                Choice::Denied => false,
+                Choice::Unset => implied,
+            },
+            (Source::Waiting, _) => false,
+            (
+                Source::Says {
+                    personalization, ..
+                },
+                Purpose::Personalization,
+            ) => personalization && choice != Choice::Denied,
+            (Source::Says { sync, .. }, Purpose::Sync) => {
+                sync && choice != Choice::Denied && (!self.gpc || choice == Choice::Granted)
+            }
         }
+    }
+
+    /// The allowances now, personalization first.
+    fn allowed(&self) -> (bool, bool) {
+        (
+            self.allows(Purpose::Personalization),
+            self.allows(Purpose::Sync),
+        )
     }
 
     /// Whether the profile may be written to storage (otherwise it lives in memory only).
@@ -152,10 +195,7 @@ impl Consent {
 
     /// Records the visitor granting or refusing `purpose` at `now`; returns what the shell must do.
     pub fn set(&mut self, purpose: Purpose, granted: bool, now: f64) -> Effects {
-        let before = (
-            self.allows(Purpose::Personalization),
-            self.allows(Purpose::Sync),
-        );
+        let before = self.allowed();
         let choice = if granted {
             Choice::Granted
         } else {
@@ -166,18 +206,30 @@ impl Consent {
             Purpose::Sync => self.sync = choice,
         }
         self.updated = now;
-        let after = (
-            self.allows(Purpose::Personalization),
-            self.allows(Purpose::Sync),
-        );
-        Effects {
-            erase_profile: before.0 && !after.0,
-            write_profile: !before.0 && after.0,
-            clear_outbox: before.1 && !after.1,
-            request_server_erase: before.1 && !after.1,
-            start_sync: !before.1 && after.1,
-            write_record: Some(self.record()),
+        let mut effects = changes(before, self.allowed());
+        effects.write_record = Some(self.record());
+        effects
+    }
+
+    /// The site's consent platform answered (see the module's documentation); returns what the
+    /// shell must do. Nothing of it is stored. Its first denial on a page also erases what an
+    /// earlier page stored under an earlier grant (the platform may have been told "no"
+    /// elsewhere); only a withdrawal seen on this page asks the server to erase, so a refusing
+    /// visitor does not cause an erase request on every page.
+    pub fn heard(&mut self, personalization: bool, sync: bool) -> Effects {
+        let first = self.source == Source::Waiting;
+        let before = self.allowed();
+        self.source = Source::Says {
+            personalization,
+            sync,
+        };
+        let after = self.allowed();
+        let mut effects = changes(before, after);
+        if first {
+            effects.erase_profile = !after.0;
+            effects.clear_outbox |= !after.1;
         }
+        effects
     }
 
     /// What `tailor.forget()` must do besides resetting the profile: erase the stored profile,
@@ -203,6 +255,18 @@ impl Consent {
         put(&mut record, "sync", Value::from(self.sync.as_str()));
         put(&mut record, "at", Value::Number(self.updated));
         Value::Object(record)
+    }
+}
+
+/// What a change of the allowances `(personalization, sync)` from `before` to `after` means.
+fn changes(before: (bool, bool), after: (bool, bool)) -> Effects {
+    Effects {
+        erase_profile: before.0 && !after.0,
+        write_profile: !before.0 && after.0,
+        clear_outbox: before.1 && !after.1,
+        request_server_erase: before.1 && !after.1,
+        start_sync: !before.1 && after.1,
+        write_record: None,
     }
 }
 
@@ -285,6 +349,89 @@ mod tests {
         }
         assert_eq!(Purpose::parse("sync"), Some(Sync));
         assert_eq!(Purpose::parse("ads"), None);
+    }
+
+    fn waiting(gpc: bool) -> Consent {
+        let mut c = Consent::new(Required, gpc);
+        c.source = Source::Waiting;
+        c
+    }
+
+    #[test]
+    fn a_source_allows_nothing_until_it_answers() {
+        let mut c = waiting(false);
+        assert!(!c.may_store() && !c.may_sync());
+        // A grant in Tailor's own UI alone is not enough: the platform has not answered.
+        let fx = c.set(Personalization, true, 1.0);
+        assert!(!fx.write_profile && !c.may_store());
+        let fx = c.heard(true, true);
+        assert!(fx.write_profile && fx.start_sync && !fx.erase_profile && !fx.clear_outbox);
+        assert!(
+            fx.write_record.is_none(),
+            "what the platform says is never stored"
+        );
+        assert!(c.may_store() && c.may_sync());
+    }
+
+    #[test]
+    fn a_withdrawal_by_the_source_erases_like_tailor_consent() {
+        let mut c = waiting(false);
+        c.heard(true, true);
+        // The same answer again (tcloaded, then useractioncomplete) changes nothing.
+        assert_eq!(c.heard(true, true), Effects::default());
+        let fx = c.heard(false, true);
+        assert!(fx.erase_profile && !fx.clear_outbox && !fx.request_server_erase);
+        let fx = c.heard(false, false);
+        assert!(fx.clear_outbox && fx.request_server_erase && !fx.erase_profile);
+        assert!(!c.may_store() && !c.may_sync());
+        let fx = c.heard(true, false);
+        assert!(fx.write_profile);
+    }
+
+    #[test]
+    fn the_first_denial_on_a_page_erases_what_an_earlier_page_stored() {
+        let mut c = waiting(false);
+        let fx = c.heard(false, false);
+        assert!(fx.erase_profile && fx.clear_outbox);
+        assert!(
+            !fx.request_server_erase,
+            "no erase request on every page of a refusing visitor"
+        );
+        let mut c = waiting(false);
+        let fx = c.heard(true, false);
+        assert!(fx.write_profile && !fx.erase_profile && fx.clear_outbox);
+    }
+
+    #[test]
+    fn a_refusal_in_tailors_ui_wins_over_the_source() {
+        let mut c = waiting(false);
+        c.heard(true, true);
+        let fx = c.set(Personalization, false, 2.0);
+        assert!(fx.erase_profile && !c.may_store());
+        assert!(!c.heard(true, true).write_profile && !c.may_store());
+        // Remembered across pages: the platform's grant does not undo the visitor's "no".
+        let mut next = Consent::restore(Required, false, fx.write_record.as_ref());
+        next.source = Source::Waiting;
+        next.heard(true, true);
+        assert!(!next.may_store() && next.may_sync());
+    }
+
+    #[test]
+    fn gpc_keeps_sync_denied_whatever_the_source_says_unless_granted_in_tailor() {
+        let mut c = waiting(true);
+        let fx = c.heard(true, true);
+        assert!(fx.write_profile && !fx.start_sync);
+        assert!(c.may_store() && !c.may_sync());
+        let fx = c.set(Sync, true, 3.0);
+        assert!(fx.start_sync && c.may_sync());
+        // The grant in Tailor's UI does not override the platform's own refusal.
+        let fx = c.heard(true, false);
+        assert!(fx.clear_outbox && !c.may_sync());
+        // Nor does it count before the platform answered on the next page.
+        let mut next = Consent::restore(Required, true, Some(&c.record()));
+        next.source = Source::Waiting;
+        assert!(!next.may_sync());
+        assert!(next.heard(true, true).start_sync && next.may_sync());
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! conditions, bucketing, profile, consent, rules) → the browser shell (`browser`, compiled for
 //! wasm32 only: DOM, storage, clock) → the JavaScript loader in `js/`. The engine never touches
 //! `window`, storage or the network; the platform reaches it through the traits in `platform`.
+//!
+//! Code that compiles to wasm follows the size conventions of `docs/size.md` (no `core::fmt`, no
+//! `retain` or core sorts, the own allocator), each with its measured cost.
+
+extern crate alloc;
 
 pub mod bucket;
 pub mod condition;
@@ -13,6 +18,7 @@ pub mod context;
 pub mod geo;
 #[cfg(any(target_arch = "wasm32", test))]
 mod heap;
+pub(crate) mod lists;
 pub mod pattern;
 pub mod platform;
 pub mod preview;

@@ -411,3 +411,40 @@ fn deciding_is_deterministic() {
     let v = Visit::new(r#"{"pet":"cat","visits":4,"name":"Kai"}"#);
     assert_eq!(v.decide(&set), v.decide(&set));
 }
+
+#[test]
+fn slot_data_is_rendered_for_the_winner_and_withheld_from_control() {
+    let set = rules(
+        r##"[{"id":"cat-hero","slot":"hero","priority":5,"condition":{"pet":"cat"},
+             "data":{"src":"/img/{{pet}}.jpg","cta":"Shop {{pet}} food, {{name|friend}}"}},
+            {"id":"hero-default","slot":"hero","data":{"src":"/img/pets.jpg"}},
+            {"id":"both","slot":"banner","data":{"t":"x"},
+             "actions":[{"selector":"#b","text":"x"}]}]"##,
+    );
+    let cat = Visit::new(r#"{"pet":"cat","name":"<i>Hana</i>"}"#).decide(&set);
+    assert_eq!(winners(&cat), ["cat-hero", "both"]);
+    let hero = &cat.decisions[0];
+    let data = hero.data.as_ref().unwrap();
+    assert_eq!(data[0], ("src".into(), "/img/cat.jpg".into()));
+    assert_eq!(data[1], ("cta".into(), "Shop cat food, <i>Hana</i>".into()));
+    assert!(
+        hero.exposed_when_shown,
+        "a data-only rule is exposed when shown"
+    );
+    assert!(
+        !cat.decisions[1].exposed_when_shown,
+        "a rule with actions is exposed as it applies"
+    );
+    let dog = Visit::new(r#"{"pet":"dog"}"#).decide(&set);
+    assert_eq!(winners(&dog), ["hero-default", "both"]);
+    assert_eq!(
+        dog.decisions[0].data.as_ref().unwrap()[0].1,
+        "/img/pets.jpg"
+    );
+
+    let held = rules(r#"[{"id":"held","slot":"hero","holdout":1,"data":{"cta":"Shop"}}]"#);
+    let d = Visit::new("{}").decide(&held);
+    assert!(d.decisions[0].holdout);
+    assert_eq!(d.decisions[0].data, None, "control sees the default");
+    assert!(d.decisions[0].exposed_when_shown);
+}

@@ -74,6 +74,7 @@ fn the_schema_is_draft_2020_12_and_describes_rules_and_actions() {
         "schedule",
         "pages",
         "actions",
+        "data",
     ] {
         assert!(keys.contains(&key), "rule.{key} missing from the schema");
     }

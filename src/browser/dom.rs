@@ -3,21 +3,62 @@
 //! Text always goes in as text (`textContent`), attributes only as the rules engine allowed them,
 //! templates only as clones of the site's own `<template>`. Every change keeps what is needed to
 //! revert it. Applying is idempotent: an element that already shows an edit is left alone, so the
-//! loader can call [`Applier::apply`] on every DOM mutation (late elements, frameworks). When a
-//! page script keeps undoing an edit, each element gets [`REAPPLY_BUDGET`] re-applications and
-//! then Tailor stops fighting it, with one console warning — GrowthBook's dom-mutator looping
-//! forever against a framework is the failure this avoids.
+//! loader can call [`Applier::apply`] on every DOM mutation (late elements, frameworks).
+//!
+//! Re-renders: a component that re-renders its own content undoes an edit each time, and the
+//! edit is re-applied each time, within a rate budget per element of [`REAPPLY_PER_SECOND`]
+//! re-applications in any rolling second (GrowthBook's dom-mutator allows the same). A script
+//! that undoes an edit faster than that is fighting Tailor: Tailor stops changing that element,
+//! with one console warning, instead of looping against it.
+//!
+//! Framework-owned elements (rendered by React or Vue, see [`framework`]): text is changed in
+//! the text nodes the framework already has, never by replacing its nodes; changes that would
+//! replace or remove nodes the framework reconciles (a `template` swap, text over child
+//! elements) are refused with a warning naming the rule, since the framework's next update
+//! would fail on the missing nodes (`removeChild`, `insertBefore`).
 
+use super::framework;
 use crate::rules::{Edit, Resolved};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTemplateElement, Node};
 
-/// How many times one edit is re-applied to one element after something undid it.
-pub const REAPPLY_BUDGET: u32 = 3;
+/// Re-applications allowed per element in any rolling second.
+pub const REAPPLY_PER_SECOND: usize = 10;
+
+/// The rate budget of one element: when its last [`REAPPLY_PER_SECOND`] re-applications
+/// happened. A re-application is allowed when the oldest of them is a second old: O(1), and
+/// exactly "at most N in any 1000 ms".
+struct Budget {
+    times: [f64; REAPPLY_PER_SECOND],
+    next: usize,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            times: [f64::NEG_INFINITY; REAPPLY_PER_SECOND],
+            next: 0,
+        }
+    }
+
+    /// Spends one re-application at `now` (ms) if the budget allows it.
+    fn spend(&mut self, now: f64) -> bool {
+        if now - self.times[self.next] < 1000.0 {
+            return false;
+        }
+        self.times[self.next] = now;
+        self.next = (self.next + 1) % REAPPLY_PER_SECOND;
+        true
+    }
+}
 
 /// What was there before an edit, to put it back.
 enum Undo {
     Children(Vec<Node>),
+    /// The element's own text nodes and their text before the edit (changed in place).
+    TextNodes(Vec<(Node, String)>),
+    /// Nothing was changed: the edit was refused on this element.
+    Nothing,
     Attribute(String, Option<String>),
     /// Classes that were absent before an add (or present before a remove).
     Classes {
@@ -39,7 +80,9 @@ struct Change {
     undo: Undo,
     /// The template clone's first node, to see whether it is still in place.
     marker: Option<Node>,
-    reapplied: u32,
+    /// The element's re-application budget; the first change of an element holds the one
+    /// every edit on it spends.
+    budget: Budget,
     gave_up: bool,
 }
 
@@ -127,9 +170,17 @@ impl Applier {
             if c.gave_up || shows(&el, &edit.change, c.marker.as_ref()) {
                 return false;
             }
-            // Something undid the edit: re-apply within the budget, keeping the first undo.
-            if c.reapplied >= REAPPLY_BUDGET {
-                self.changes[i].gave_up = true;
+            // Something undid the edit: re-apply within the element's budget, keeping the first
+            // undo.
+            let owner = self
+                .changes
+                .iter()
+                .position(|c| c.element == el)
+                .unwrap_or(i);
+            if !self.changes[owner].budget.spend(now()) {
+                for c in self.changes.iter_mut().filter(|c| c.element == el) {
+                    c.gave_up = true;
+                }
                 warn(
                     &[
                         "Tailor: a script on this page keeps undoing the change of rule \"",
@@ -143,15 +194,33 @@ impl Applier {
                 return false;
             }
             let marker = write(&el, &edit.change, doc).1;
-            let c = &mut self.changes[i];
-            c.reapplied += 1;
-            c.marker = marker;
+            self.changes[i].marker = marker;
             return true;
         }
         if shows(&el, &edit.change, None) {
             return false;
         }
-        let (undo, marker) = write(&el, &edit.change, doc);
+        let refused = framework::unsafe_change(&el, &edit.change);
+        let (undo, marker) = match refused {
+            Some((owner, why)) => {
+                warn(
+                    &[
+                        "Tailor: rule \"",
+                        &self.edits[rule].0,
+                        "\" may not change ",
+                        &edit.selector,
+                        ": ",
+                        owner,
+                        " renders it, and ",
+                        why,
+                        "; refused (change text, attributes or classes, or render the slot's data)",
+                    ]
+                    .concat(),
+                );
+                (Some(Undo::Nothing), None)
+            }
+            None => write(&el, &edit.change, doc),
+        };
         let Some(undo) = undo else {
             return false;
         };
@@ -161,10 +230,12 @@ impl Applier {
             element: el,
             undo,
             marker,
-            reapplied: 0,
-            gave_up: false,
+            budget: Budget::new(),
+            // A refused change is remembered, so it is not refused (and warned) again on every
+            // mutation.
+            gave_up: refused.is_some(),
         });
-        true
+        refused.is_none()
     }
 
     /// Puts back everything this page view changed, newest change first.
@@ -179,7 +250,11 @@ impl Applier {
         let mut out: Vec<&str> = Vec::new();
         for c in &self.changes {
             let id = self.edits[c.rule].0.as_str();
-            if (c.element == *element || c.element.contains(Some(element))) && !out.contains(&id) {
+            let changed = !matches!(c.undo, Undo::Nothing);
+            if changed
+                && (c.element == *element || c.element.contains(Some(element)))
+                && !out.contains(&id)
+            {
                 out.push(id);
             }
         }
@@ -231,6 +306,17 @@ fn shows(el: &Element, change: &Resolved, marker: Option<&Node>) -> bool {
 fn write(el: &Element, change: &Resolved, doc: &web_sys::Document) -> (Option<Undo>, Option<Node>) {
     match change {
         Resolved::Text(text) => {
+            // Only text in the element (what a component renders as `{greeting}`): change the
+            // text nodes in place, so a framework holding them keeps valid nodes.
+            if let Some(nodes) = framework::own_text(el).filter(|n| !n.is_empty()) {
+                let mut old = Vec::with_capacity(nodes.len());
+                for (i, node) in nodes.into_iter().enumerate() {
+                    let was = node.node_value().unwrap_or_default();
+                    node.set_node_value(Some(if i == 0 { text } else { "" }));
+                    old.push((node, was));
+                }
+                return (Some(Undo::TextNodes(old)), None);
+            }
             let old = take_children(el);
             // Through Reflect so a DOM exception (a Trusted Types sink, say) is a warning here
             // instead of a throw out of the engine while it is borrowed.
@@ -326,6 +412,15 @@ fn write(el: &Element, change: &Resolved, doc: &web_sys::Document) -> (Option<Un
 
 fn undo(el: &Element, undo: Undo) {
     match undo {
+        Undo::Nothing => {}
+        Undo::TextNodes(nodes) => {
+            // Nodes the page has replaced since are left alone: what is there now is its own.
+            for (node, was) in nodes {
+                if node.parent_node().as_ref() == Some(el.as_ref()) {
+                    node.set_node_value(Some(&was));
+                }
+            }
+        }
         Undo::Children(nodes) => {
             take_children(el);
             for n in nodes {
@@ -386,6 +481,13 @@ fn display(el: &Element) -> (String, String) {
         ),
         None => (String::new(), String::new()),
     }
+}
+
+/// The shell's clock for the rate budget (`performance.now()`, ms).
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 pub fn warn(message: &str) {

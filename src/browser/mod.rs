@@ -9,13 +9,14 @@
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod dom;
+pub mod framework;
 pub mod js_json;
 pub mod page;
 pub mod platform;
 pub mod storage;
 
 use crate::config::SiteConfig;
-use crate::consent::{Consent, Effects, Purpose};
+use crate::consent::{Consent, Effects, Purpose, Source};
 use crate::platform::{FallbackStore, KeyValueStore, CONSENT_KEY, PROFILE_KEY};
 use crate::preview::Preview;
 use crate::profile::{self, LiveProfile, Op};
@@ -50,6 +51,9 @@ pub struct Tailor {
     applier: Applier,
     /// Conversions already counted on this page view: (rule id, event name).
     converted: Vec<(String, String)>,
+    /// Rules exposed on this page view: each is exposed once per view, however often it is
+    /// decided again or its slot shown.
+    exposed: Vec<String>,
     /// Whether this page view changes the page (false when the loader gave up waiting).
     applying: bool,
     events: Vec<Value>,
@@ -94,7 +98,10 @@ impl Tailor {
         let mut store = FallbackStore::new(LocalStore::open());
         let now = js_sys::Date::now();
         let record = read_json(&mut store, CONSENT_KEY);
-        let consent = Consent::restore(config.consent_mode, gpc, record.as_ref());
+        let mut consent = Consent::restore(config.consent_mode, gpc, record.as_ref());
+        if config.consent_source.is_some() {
+            consent.source = Source::Waiting;
+        }
         let last_text = store.get(PROFILE_KEY);
         let stored = last_text.as_deref().map(parse_json);
         let (live, status) =
@@ -119,6 +126,7 @@ impl Tailor {
             decided: Decisions::default(),
             applier: Applier::default(),
             converted: Vec::new(),
+            exposed: Vec::new(),
             applying: true,
             events: Vec::new(),
             storage_warned: false,
@@ -408,16 +416,40 @@ impl Tailor {
             changes.push((purpose, granted));
         }
         let now = js_sys::Date::now();
+        let mut erased = false;
         for (purpose, granted) in changes {
             let effects = self.consent.set(purpose, granted, now);
+            erased |= effects.erase_profile;
             self.carry_out(effects);
+        }
+        // Withdrawing personalization erased what the decision was made from: decide again, so
+        // the page (and every slot) stops showing what the erased profile earned.
+        if erased {
+            self.redecide();
         }
         let state = self.consent_value();
         self.emit("tailor:consentchange", state.clone());
         Ok(js_json::to_js(&state))
     }
 
-    /// The consent state: `{ mode, gpc, personalization, sync }` with what is allowed now.
+    /// What the site's consent platform (the `consent.source` of the configuration) says now,
+    /// as the loader read it: carries out what changed, like `consent`, but stores nothing of
+    /// it. Returns the consent state.
+    #[wasm_bindgen(js_name = sourceConsent)]
+    pub fn source_consent(&mut self, personalization: bool, sync: bool) -> JsValue {
+        let allowed = |c: &Consent| (c.may_store(), c.may_sync());
+        let before = allowed(&self.consent);
+        let effects = self.consent.heard(personalization, sync);
+        self.carry_out(effects);
+        let state = self.consent_value();
+        if allowed(&self.consent) != before {
+            self.emit("tailor:consentchange", state.clone());
+        }
+        js_json::to_js(&state)
+    }
+
+    /// The consent state: `{ mode, gpc, personalization, sync }` with what is allowed now
+    /// (and `source`, the consent platform's name, when the site configured one).
     #[wasm_bindgen(js_name = consentState)]
     pub fn consent_state(&self) -> JsValue {
         js_json::to_js(&self.consent_value())
@@ -445,7 +477,8 @@ impl Tailor {
         self.emit("tailor:forget", Value::Object(Vec::new()));
     }
 
-    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending.
+    /// Another tab changed storage (`storage` event): pick up its profile, keep ours pending,
+    /// and decide again with it.
     #[wasm_bindgen(js_name = storageChanged)]
     pub fn storage_changed(&mut self, key: Option<String>) {
         if self.preview.is_some() || key.as_deref().is_some_and(|k| k != PROFILE_KEY) {
@@ -464,6 +497,8 @@ impl Tailor {
         if !self.live.pending().is_empty() {
             self.save();
         }
+        // What the other tab learned (a form answered there) counts here too: decide again.
+        self.redecide();
     }
 
     /// Writes pending changes now. The loader calls it in the task after the first decision
@@ -555,6 +590,48 @@ impl Tailor {
         }
     }
 
+    /// Every slot decided on this page view: `{ [slot]: { rule, data } | null }`. `data` is the
+    /// winning rule's rendered payload (`{}` when it has none); `null` for a holdout (control
+    /// sees the default) and on a page view that does not change the page (decided late).
+    pub fn slots(&self) -> JsValue {
+        let mut out = Vec::new();
+        for d in &self.decided.decisions {
+            let Some(slot) = &d.slot else { continue };
+            let value = if d.holdout || !self.applying {
+                Value::Null
+            } else {
+                let data = d.data.iter().flatten();
+                let data = data.map(|(k, v)| (k.clone(), Value::from(v.as_str())));
+                Value::Object(vec![
+                    ("rule".into(), d.rule_id.as_str().into()),
+                    ("data".into(), Value::Object(data.collect())),
+                ])
+            };
+            out.push((slot.clone(), value));
+        }
+        js_json::to_js(&Value::Object(out))
+    }
+
+    /// The page showed `slot`'s current decision (its payload, or the default for control):
+    /// records the rule's exposure, once per page view like a DOM rule's. Returns whether an
+    /// exposure was recorded now (false: no decision for the slot, or already exposed).
+    #[wasm_bindgen(js_name = slotShown)]
+    pub fn slot_shown(&mut self, slot: &str) -> bool {
+        let found = self
+            .decided
+            .decisions
+            .iter()
+            .find(|d| d.slot.as_deref() == Some(slot));
+        let Some(d) = found else { return false };
+        if !self.applying || self.exposed.contains(&d.rule_id) {
+            return false;
+        }
+        let (rule, holdout) = (d.rule_id.clone(), d.holdout);
+        self.expose(rule, holdout, Some(slot.to_owned()));
+        self.save();
+        true
+    }
+
     /// The events queued for the page since the last call: `[{ type, detail }]`.
     #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&mut self) -> JsValue {
@@ -574,8 +651,9 @@ impl Tailor {
         let path = self.ctx.path.clone();
         self.enqueue(|id, at| sync::pageview(id, at, &path));
         self.converted.clear();
+        self.exposed.clear();
         self.applying = apply;
-        self.decide_and_show(&[])
+        self.decide_and_show()
     }
 
     /// The time zone for this page view. A visitor seen before is decided with the zone their
@@ -619,19 +697,14 @@ impl Tailor {
         if self.rules.rules.is_empty() {
             return;
         }
-        let before: Vec<String> = self
-            .decided
-            .decisions
-            .iter()
-            .map(|d| d.rule_id.clone())
-            .collect();
-        self.decide_and_show(&before);
+        self.decide_and_show();
     }
 
     /// Decides for the current attributes, shows the winners (unless this page view does not
-    /// apply) and records one exposure for each decision not in `exposed_before`. Returns the
-    /// report for the loader.
-    fn decide_and_show(&mut self, exposed_before: &[String]) -> Value {
+    /// apply) and records one exposure for each decision not exposed on this view yet (a rule
+    /// that only hands data to its slot waits for `slotShown`). Returns the report for the
+    /// loader.
+    fn decide_and_show(&mut self) -> Value {
         let apply = self.applying;
         let attributes = self.attributes();
         let profile = self.live.profile();
@@ -664,25 +737,12 @@ impl Tailor {
                 &mut matched
             };
             list.push(Value::from(d.rule_id.as_str()));
-            if apply && self.preview.is_none() && !exposed_before.contains(&d.rule_id) {
+            if apply && !d.exposed_when_shown && !self.exposed.contains(&d.rule_id) {
                 exposed.push((d.rule_id.clone(), d.holdout, d.slot.clone()));
             }
         }
-        // One exposure per decision per page view; holdout visitors are exposed too, as control:
-        // that is what lift is measured against.
         for (rule, is_holdout, slot) in exposed {
-            let op = profile::Op::exposure(&rule, &self.ctx);
-            self.live.record(op, &self.config.profile);
-            self.enqueue(|id, at| sync::exposure(id, at, &rule, is_holdout));
-            let variant = if is_holdout { "holdout" } else { "exposed" };
-            let mut detail = vec![
-                ("rule".into(), rule.into()),
-                ("variant".into(), variant.into()),
-            ];
-            if let Some(slot) = slot {
-                detail.push(("slot".into(), slot.into()));
-            }
-            self.emit("tailor:exposure", Value::Object(detail));
+            self.expose(rule, is_holdout, slot);
         }
         let reports = self.decided.reports.iter().map(report_value).collect();
         self.emit(
@@ -707,6 +767,27 @@ impl Tailor {
             self.emit("tailor:applied", report.clone());
         }
         report
+    }
+
+    /// Records one exposure of `rule` on this page view; holdout visitors are exposed too, as
+    /// control: that is what lift is measured against.
+    fn expose(&mut self, rule: String, is_holdout: bool, slot: Option<String>) {
+        if self.preview.is_some() {
+            return; // a preview counts no exposure
+        }
+        let op = profile::Op::exposure(&rule, &self.ctx);
+        self.live.record(op, &self.config.profile);
+        self.enqueue(|id, at| sync::exposure(id, at, &rule, is_holdout));
+        let variant = if is_holdout { "holdout" } else { "exposed" };
+        self.exposed.push(rule.clone());
+        let mut detail = vec![
+            ("rule".into(), rule.into()),
+            ("variant".into(), variant.into()),
+        ];
+        if let Some(slot) = slot {
+            detail.push(("slot".into(), slot.into()));
+        }
+        self.emit("tailor:exposure", Value::Object(detail));
     }
 
     /// Whether events may be queued for the server now.
@@ -848,7 +929,7 @@ impl Tailor {
             crate::consent::ConsentMode::Implied => "implied",
             crate::consent::ConsentMode::Required => "required",
         };
-        Value::Object(vec![
+        let mut state = vec![
             ("mode".into(), mode.into()),
             ("gpc".into(), Value::Bool(self.consent.gpc)),
             // In preview nothing may be stored (the loader's rules cache asks here too).
@@ -857,7 +938,11 @@ impl Tailor {
                 Value::Bool(self.consent.may_store() && self.preview.is_none()),
             ),
             ("sync".into(), Value::Bool(self.consent.may_sync())),
-        ])
+        ];
+        if let Some(source) = self.config.consent_source {
+            state.push(("source".into(), source.as_str().into()));
+        }
+        Value::Object(state)
     }
 
     fn emit(&mut self, kind: &str, detail: Value) {

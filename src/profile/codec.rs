@@ -329,9 +329,11 @@ mod tests {
             Value::Object(vec![("v".into(), Value::Number(1.5))]),
             Value::Object(vec![("v".into(), Value::Number(0.0))]),
         ];
-        let breakages: [(&str, Value); 12] = [
+        let breakages: [(&str, Value); 13] = [
             ("id", Value::Number(1.0)),
             ("id", Value::from("not hex!")),
+            // Not a visitor id: it would go into the erase URL and the server would refuse it.
+            ("id", Value::from("cat")),
             ("seen", Value::from("yesterday")),
             ("sessions", Value::Number(-1.0)),
             ("stage", Value::from("bored")),

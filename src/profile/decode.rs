@@ -16,7 +16,7 @@ pub(crate) fn decode(v: &Value, cfg: &ProfileConfig) -> Result<Profile> {
     let id = v
         .get("id")
         .and_then(Value::as_str)
-        .filter(|id| valid_id(id))
+        .filter(|id| crate::visitor_id::is_visitor_id(id))
         .ok_or(BAD)?;
     let mut p = Profile::new(id.to_owned(), req_time(v, "created").ok_or(BAD)?);
     p.last_seen = req_time(v, "seen").ok_or(BAD)?;
@@ -68,12 +68,13 @@ fn recent_ids(v: &Value, key: &str, max: usize) -> Option<Vec<String>> {
     let list = list.as_array()?;
     let mut ids = Vec::new();
     for id in &list[list.len().saturating_sub(max)..] {
-        ids.push(id.as_str().filter(|id| valid_id(id))?.to_owned());
+        ids.push(id.as_str().filter(|id| valid_op_id(id))?.to_owned());
     }
     Some(ids)
 }
 
-pub(crate) fn valid_id(id: &str) -> bool {
+/// An op id as a tab makes it (`tab-counter`), read back from the stored `applied` list.
+pub(crate) fn valid_op_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 

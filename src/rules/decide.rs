@@ -78,6 +78,11 @@ pub struct Decision {
     pub holdout: bool,
     /// The edits to apply, templates rendered; empty for a holdout.
     pub actions: Vec<Edit>,
+    /// The slot's payload, templates rendered; `None` for a holdout or a rule without `data`.
+    pub data: Option<Vec<(String, String)>>,
+    /// The rule only hands data to the page (no actions): its exposure is recorded when the
+    /// page renders the payload (or, for a holdout, the default in its place), not on decide.
+    pub exposed_when_shown: bool,
 }
 
 /// Why one rule did or did not apply.
@@ -167,12 +172,17 @@ pub fn decide(rules: &RuleSet, input: &DecideInput<'_>) -> Decisions {
         }
         let holdout = in_holdout(rule, input);
         let mut actions = Vec::new();
+        let mut data = None;
         if holdout {
             report.outcome = Outcome::Holdout;
             report
                 .reason
                 .push_str("; holdout (control): the default stays");
         } else {
+            data = rule
+                .data
+                .as_ref()
+                .map(|p| super::payload::render(p, input.attributes));
             for action in &rule.actions {
                 match action.resolve(input.attributes) {
                     Ok(edit) => actions.push(edit),
@@ -199,6 +209,8 @@ pub fn decide(rules: &RuleSet, input: &DecideInput<'_>) -> Decisions {
                 priority: rule.priority,
                 holdout,
                 actions,
+                data,
+                exposed_when_shown: rule.data.is_some() && rule.actions.is_empty(),
             },
         );
     }

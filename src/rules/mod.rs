@@ -30,6 +30,10 @@
 //!         { "selector": ".rec", "items": [ { "text": "Cat toys" }, { "text": "Cat food" } ] } ] } ] }
 //! ```
 //!
+//! A rule may also carry `"data"`: text values for its slot (`{"cta": "Shop {{pet}} food"}`),
+//! rendered like action text and handed to the page instead of (or besides) editing it; a rule
+//! with `data` needs no actions. See `payload`.
+//!
 //! A bare array of rules is accepted too. A structurally broken rule (not an object, no id, a
 //! duplicate id, an invalid condition, or an invalid `priority`, `slot`, `cap`, `holdout`,
 //! `schedule` or `pages`) is a [`RuleError`]: running a promotion outside its schedule or pages
@@ -57,6 +61,7 @@ mod action;
 mod decide;
 mod lint;
 mod parse;
+mod payload;
 mod scope;
 mod template;
 /// Number and path text helpers live at the crate root ([`crate::text`]), below every module.
@@ -67,6 +72,7 @@ pub use action::{Action, Change, Edit, Resolved};
 pub use decide::{decide, DecideInput, Decision, Decisions, Outcome, RuleReport};
 pub use lint::{attribute_paths, is_known_attribute, unreachable_rules, KNOWN_ATTRIBUTES};
 pub use parse::ParseReport;
+pub use payload::{Payload, MAX_DATA_KEYS, MAX_DATA_KEY_BYTES, MAX_DATA_VALUE_BYTES};
 pub use scope::{glob_matches, parse_time, PagePattern};
 pub use template::{Segment, Template};
 /// Elements no rule may change, by local name: they run script, load content or style the page.
@@ -128,6 +134,8 @@ pub struct Rule {
     pub schedule: Schedule,
     pub pages: Vec<PagePattern>,
     pub actions: Vec<Action>,
+    /// The slot's payload (`data`), templates unrendered; `None` when the rule has none.
+    pub data: Option<Payload>,
 }
 
 /// A frequency cap: the rule is not shown once any limit is reached.

@@ -2,6 +2,7 @@
 //! that name the rule and the JSON path.
 
 use super::action::parse_actions;
+use super::payload::parse_data;
 use super::scope::{parse_time, PagePattern};
 use super::text::{dotted, indexed, push_number};
 use super::{Cap, Rule, RuleError, RuleSet, Schedule, Warning};
@@ -222,9 +223,25 @@ fn parse_rule(raw: &Value, path: &str, warnings: &mut Vec<Warning>) -> Result<Ru
             ))
         }
     };
+    let data_path = dotted(path, "data");
+    let data = match raw.get("data") {
+        None => None,
+        Some(v) => {
+            Some(parse_data(v, &data_path, &id, warnings).map_err(|m| fail(data_path.clone(), m))?)
+        }
+    };
+    if data.is_some() && slot.is_none() {
+        warnings.push(Warning {
+            rule_id: id.clone(),
+            action: None,
+            path: data_path,
+            reason: "data is read per slot: without a \"slot\" the page can never read it",
+        });
+    }
     let actions_path = dotted(path, "actions");
     let actions = match raw.get("actions") {
         Some(Value::Array(list)) => parse_actions(list, &actions_path, &id, warnings),
+        None if data.is_some() => Vec::new(),
         None => {
             warnings.push(Warning {
                 rule_id: id.clone(),
@@ -259,10 +276,11 @@ fn parse_rule(raw: &Value, path: &str, warnings: &mut Vec<Warning>) -> Result<Ru
         schedule,
         pages,
         actions,
+        data,
     })
 }
 
-const KNOWN_KEYS: [&str; 11] = [
+const KNOWN_KEYS: [&str; 12] = [
     "id",
     "condition",
     "priority",
@@ -272,6 +290,7 @@ const KNOWN_KEYS: [&str; 11] = [
     "schedule",
     "pages",
     "actions",
+    "data",
     "description",
     "name",
 ];

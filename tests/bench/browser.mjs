@@ -22,7 +22,7 @@ function buildBenchWasm() {
     "--out-dir", benchPkg, "--out-name", "tailor_core"]);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 const print = (name, value) => console.log(`${name}: ${value}`);
 
 // ---- Engine figures inside the browser's wasm runtime --------------------------------------
@@ -131,6 +131,9 @@ function printMarks(prefix, marks) {
  * page's start-up marks to `marks` when given. */
 async function load(page, url, marks) {
   await page.goto(url, { waitUntil: "load" });
+  // Tailor's engine download (a fetch) does not hold the load event back, as the old engine
+  // script did: wait for Tailor to have finished starting (decided, failed or timed out).
+  await page.evaluate(() => (window.tailor && typeof window.tailor.ready === "function" ? window.tailor.ready() : null));
   await page.waitForFunction(() => window.__bench.frames >= 10);
   const rec = await page.evaluate(() => window.__bench);
   if (marks) {
@@ -144,15 +147,15 @@ async function load(page, url, marks) {
  * holding the returning visitor's storage, with CDP network emulation when `network` is given;
  * prints the medians, the ratio, the frames with original content or an old picture, and how
  * long targets stayed hidden. */
-async function coldFigures(browser, server, storageState, prefix, network) {
+async function coldFigures(browser, server, storageState, prefix, network, compare) {
   const loads = Number(process.env.BENCH_COLD_LOADS || 15);
-  const times = { tailor: [], inline: [] };
+  const times = { tailor: [], inline: [], compare: [] };
   const hidden = [];
   let original = 0;
   let oldPicture = 0;
-  let incomplete = 0;
+  const incomplete = { tailor: 0, inline: 0, compare: 0 };
   for (let i = 0; i < loads; i++) {
-    for (const kind of ["tailor", "inline"]) {
+    for (const kind of compare ? ["tailor", "inline", "compare"] : ["tailor", "inline"]) {
       const context = await browser.newContext({ storageState });
       await context.addInitScript(RECORDER);
       const page = await context.newPage();
@@ -163,8 +166,10 @@ async function coldFigures(browser, server, storageState, prefix, network) {
           offline: false, latency: network.latency, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
         });
       }
-      const rec = await load(page, server.url + "/" + kind + ".html");
-      if (rec.appliedAt === null) incomplete++;
+      // The compared build is loaded with the install it had: no preload line.
+      const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" : server.url + "/" + kind + ".html";
+      const rec = await load(page, url);
+      if (rec.appliedAt === null) incomplete[kind]++;
       else times[kind].push(rec.appliedAt);
       if (kind === "tailor") {
         original += rec.original;
@@ -174,11 +179,19 @@ async function coldFigures(browser, server, storageState, prefix, network) {
       await context.close();
     }
   }
-  print(prefix + "loads", loads + " each (incomplete " + incomplete + ")");
+  // Incomplete: not personalized within the load (for Tailor: it missed data-timeout, 800 ms,
+  // and that page view keeps its original content).
+  print(prefix + "loads", loads + " each (not personalized: tailor " + incomplete.tailor +
+    ", inline " + incomplete.inline + ")");
   print(prefix + "tailor_median_ms", median(times.tailor).toFixed(1));
   print(prefix + "inline_median_ms", median(times.inline).toFixed(1));
   print(prefix + "ratio_to_inline", (median(times.tailor) / median(times.inline)).toFixed(2) +
     (network ? "" : " (target 2.5)"));
+  if (compare) {
+    print(prefix + "compare_not_personalized", incomplete.compare);
+    print(prefix + "compare_median_ms", median(times.compare).toFixed(1));
+    print(prefix + "compare_ratio_to_inline", (median(times.compare) / median(times.inline)).toFixed(2));
+  }
   print(prefix + "frames_showing_original", original);
   print(prefix + "frames_showing_old_picture", oldPicture + " (budget 0)");
   print(prefix + "targets_hidden_median_ms", hidden.length ? median(hidden).toFixed(1) : "0");
@@ -196,13 +209,19 @@ async function flickerFigures(browser) {
     await page.goto(server.url + "/tailor.html");
     await page.evaluate(() => window.tailor.ready());
     await page.evaluate(() => { window.tailor.set("pet", "cat"); window.tailor.set("name", "Hana"); });
+    // BENCH_COMPARE_DIST=<another build's dist/>: the cold cases also load that build's Tailor,
+    // interleaved with this one's and the inline page (an A/B that survives machine noise).
+    // BENCH_COLD_ONLY=1 skips the same-tab and new-tab cases.
+    const compareDist = process.env.BENCH_COMPARE_DIST;
+    const compare = compareDist ? await startServer({ site, dist: compareDist }) : null;
+    const coldOnly = process.env.BENCH_COLD_ONLY === "1";
     const tailor = [];
     const parsed = [];
     const inline = [];
     const marks = startupMarks();
     let framesWithOriginal = 0;
     let incomplete = 0;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < (coldOnly ? 0 : 20); i++) {
       for (const [path, out] of [["/tailor.html", tailor], ["/inline.html", inline]]) {
         const isTailor = path === "/tailor.html";
         const rec = await load(page, server.url + path, isTailor ? marks : null);
@@ -228,7 +247,7 @@ async function flickerFigures(browser) {
     // cache, no compiled code, no locale data). Both pages are loaded the same way.
     const fresh = { tailor: [], inline: [] };
     const freshMarks = startupMarks();
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < (coldOnly ? 0 : 10); i++) {
       for (const kind of ["tailor", "inline"]) {
         const tab = await context.newPage();
         const rec = await load(tab, server.url + "/" + kind + ".html", kind === "tailor" ? freshMarks : null);
@@ -244,9 +263,16 @@ async function flickerFigures(browser) {
     // A returning visitor with an empty HTTP cache (a new session days later): a fresh browser
     // context per load with the visitor's storage, on loopback and on throttled networks.
     const visitor = await context.storageState();
-    await coldFigures(browser, server, visitor, "dom.empty_cache.", null);
-    await coldFigures(browser, server, visitor, "dom.throttled_9mbit_40ms.", { latency: 40, mbit: 9 });
-    await coldFigures(browser, server, visitor, "dom.throttled_1_6mbit_150ms.", { latency: 150, mbit: 1.6 });
+    // The compared build is on another origin: the same returning visitor there too.
+    if (compare) {
+      for (const o of [...visitor.origins]) {
+        if (o.origin === server.url) visitor.origins.push({ ...o, origin: compare.url });
+      }
+    }
+    await coldFigures(browser, server, visitor, "dom.empty_cache.", null, compare);
+    await coldFigures(browser, server, visitor, "dom.throttled_9mbit_40ms.", { latency: 40, mbit: 9 }, compare);
+    await coldFigures(browser, server, visitor, "dom.throttled_1_6mbit_150ms.", { latency: 150, mbit: 1.6 }, compare);
+    await compare?.stop();
     await context.close();
   } finally {
     await server.stop();

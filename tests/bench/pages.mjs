@@ -44,12 +44,17 @@ const INLINE_BASELINE = `<script>
   document.getElementById("banner").textContent = "Winter sale in Hokkaido";
 </script>`;
 
-/** Writes dog.svg, cat.svg, tailor.html and inline.html into `site`. */
+/** Writes dog.svg, cat.svg, tailor.html (the README install), tailor-no-preload.html and inline.html into `site`. */
 export function benchPage(site) {
   const svg = (label) => `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160"><text x="20" y="90">${label}</text></svg>`;
   writeFileSync(join(site, "dog.svg"), svg("dog"));
   writeFileSync(join(site, "cat.svg"), svg("cat"));
   writeFileSync(join(site, "tailor.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
+<script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
+<link rel="preload" href="/dist/tailor_core.wasm" as="fetch" crossorigin>
+<script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
+  // The install before the preload line (issue 11), for comparing with older builds.
+  writeFileSync(join(site, "tailor-no-preload.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
 <script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
 <script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
   writeFileSync(join(site, "inline.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Inline</title></head>
