@@ -54,7 +54,7 @@ function Home({ cart, onAdd }) {
     <main>
       <h1 id="greeting" suppressHydrationWarning>Welcome!</h1>
       <p id="promo" suppressHydrationWarning>{`Sale ends in ${Math.floor(left / 10)}.${left % 10} s`}</p>
-      <img id="hero" src="/img/pets.svg" alt="Our pets" width="320" height="80" />
+      <img id="hero" src="/img/pets.svg" alt="Our pets" width="320" height="80" suppressHydrationWarning />
       <p>
         <Link id="cta" className="cta" to="/cats" suppressHydrationWarning>
           {cart ? `Checkout (${cart})` : "Shop now"}
