@@ -4,11 +4,12 @@
  * never loads the engine itself. */
 import { useEffect, useSyncExternalStore } from "react";
 
-// The page API once Tailor runs; before that `window.tailor` is the command queue (an array) or
-// absent (npm install, `start()` not called yet).
-function api() {
+// `window.tailor` when it has the slot API: the page API once Tailor runs, or, before that, the
+// command queue (an array), which answers slot/onSlot/slotShown too. Absent with the npm install
+// before `start()`, and with a Tailor older than slots.
+function tailor() {
   const t = typeof window === "undefined" ? undefined : window.tailor;
-  return t && !Array.isArray(t) && typeof t.slot === "function" ? t : null;
+  return t && typeof t.slot === "function" ? t : null;
 }
 
 // One store per slot name, shared by every component that renders it: useSyncExternalStore needs
@@ -35,17 +36,19 @@ function createStore(name) {
   let detach = null;
 
   function read() {
-    const t = api();
+    const t = tailor();
     let value = null;
     try {
       value = t ? t.slot(name) : null;
     } catch (e) {
       console.error("Tailor: slot(" + JSON.stringify(name) + ") threw:", e);
     }
-    const next = !t ? "" : value ? view + "\n" + value.rule + "\n" + JSON.stringify(value.data) : view + "\n";
+    // The queue's null means "not decided yet"; the running API's, "the default".
+    const running = !!value || (!!t && !Array.isArray(t));
+    const next = !running ? "" : value ? view + "\n" + value.rule + "\n" + JSON.stringify(value.data) : view + "\n";
     if (next !== key) {
       key = next;
-      snapshot = !t ? null : { rule: value ? value.rule : null, data: value ? value.data : null, view };
+      snapshot = !running ? null : { rule: value ? value.rule : null, data: value ? value.data : null, view };
     }
     return snapshot;
   }
@@ -66,9 +69,11 @@ function createStore(name) {
     if (detach) return;
     let unsubscribe = null;
     let gone = false;
+    // Subscribed as early as the page allows (the queue takes subscriptions), so a decision is
+    // rendered in the same task that makes it.
     const connect = () => {
-      const t = api();
-      if (gone || unsubscribe || !t) return;
+      const t = tailor();
+      if (gone || unsubscribe || !t || typeof t.onSlot !== "function") return;
       unsubscribe = t.onSlot(name, changed);
       changed(); // decided before we subscribed
     };
@@ -124,7 +129,7 @@ export function useTailorSlot(name) {
     // After the frame that shows it, and only if the component is still there then: a route
     // change decides the new view before React has removed the old route's components.
     const frame = requestAnimationFrame(() => {
-      const t = api();
+      const t = tailor();
       if (!t || (typeof t.error === "function" && t.error())) return; // not running: nothing to count
       try {
         t.slotShown(name);

@@ -5,6 +5,7 @@
 // one exposure per rule per view, the hook-based slot, and a prerendered page hydrated with
 // hydrateRoot. Every test also checks that React and the page logged no error.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -162,6 +163,13 @@ const installs = [
 ];
 
 describe("React example app", () => {
+  test("the example's rules pass tailor check", { skip: waitsForSlots }, () => {
+    const binary = process.env.TAILOR_BIN || join(root, "target", "debug", "tailor");
+    const run = spawnSync(binary, ["check", join(root, "examples", "react-spa", "src", "rules.json")], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.doesNotMatch(run.stdout + run.stderr, /warning/);
+  });
+
   for (const { name, base } of installs) {
     test(`${name}: DOM rules change React-rendered elements, never showing the originals`, async () => {
       const watch = { "#greeting": [ORIGINAL.greeting], "#banner": [ORIGINAL.banner] };

@@ -8,7 +8,8 @@ import { App } from "./App.jsx";
 import rules from "./rules.json";
 import "./style.css";
 
-start({ rules, config: { consent: "implied" }, timeout: 800 });
+// 2 s rather than the default 800 ms: the end-to-end suite runs on busy two-core machines.
+start({ rules, config: { consent: "implied" }, timeout: 2000 });
 
 createRoot(document.getElementById("root")).render(
   <StrictMode>
