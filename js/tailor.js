@@ -1,7 +1,12 @@
 /*! Tailor loader (MIT). One classic <script> in <head>: pre-hides only what rules may change,
  * starts the WebAssembly engine, replays queued commands, and reveals the original content when
  * anything fails. It decides nothing itself: the engine does. */
-(function (window, document) {
+//
+// The build wraps this function twice (scripts/build.mjs), each time beside wasm-bindgen's glue:
+// dist/tailor.js runs it from the script tag (`entry.script`, whose data-* attributes configure
+// it); dist/tailor.mjs exports `start(options)`, which runs it with `entry.data`, `entry.rules`,
+// `entry.config` and `entry.wasmUrl` given by the app.
+function boot(window, document, entry) {
   "use strict";
 
   var PREFIX = "Tailor: ";
@@ -18,8 +23,8 @@
     return; // the script tag is on the page twice; the first one runs Tailor
   }
   var queue = Array.isArray(existing) ? existing : [];
-  var script = document.currentScript;
-  var data = (script && script.dataset) || {};
+  var script = entry.script || null;
+  var data = entry.data || (script && script.dataset) || {};
   var base = script && script.src ? script.src.replace(/[^/]*([?#].*)?$/, "") : "/dist/";
   var timeoutMs = clamp(parseInt(data.timeout, 10), 0, 10000, 800);
   var loaderStart = Date.now(); // data-timeout counts from here
@@ -34,6 +39,7 @@
   // Rules travel as JSON text: the engine parses them itself, which costs one crossing into the
   // wasm instead of one per value. The loader parses them only to pre-hide their selectors.
   function inlineRules() {
+    if (typeof entry.rules === "string") return entry.rules; // given to start() by the app
     var el = document.getElementById("tailor-rules");
     return el ? el.textContent : null;
   }
@@ -267,11 +273,12 @@
     }
   }
 
-  // The site's configuration: a `#tailor-config` JSON block, with the script tag's
-  // data-consent / data-geo taking precedence.
+  // The site's configuration: the app's `config` given to start(), or else a `#tailor-config`
+  // JSON block; the script tag's data-consent / data-geo take precedence.
   function siteConfig() {
     var config = {};
-    var el = document.getElementById("tailor-config");
+    var el = entry.config ? null : document.getElementById("tailor-config");
+    if (entry.config && typeof entry.config === "object") config = Object.assign({}, entry.config);
     if (el) {
       try {
         config = JSON.parse(el.textContent) || {};
@@ -284,177 +291,107 @@
     return config;
   }
 
-  // The engine ships as a script, tailor_core.js: wasm-bindgen's glue and the wasm bytes
-  // (base64), which it leaves on its own script element. On the next page of a visit the browser
-  // serves a script from its in-memory cache, where a fetch() of a .wasm file goes through the
-  // HTTP cache every time: 10-35 ms per page, measured in Chromium. The build pins the engine to
-  // this loader: a version in its URL (no mixed versions from caches) and, where the browser can
-  // check it, its hash (no tampered engine).
-  var CORE = "@tailor-core-file@";
-  var CORE_INTEGRITY = "@tailor-core-integrity@";
-  function loadCore() {
-    var url = base + CORE;
-    var el = document.createElement("script");
-    var trusted = scriptUrl(url);
-    if (trusted === null) return importCore(url); // Trusted Types would refuse the URL
-    try {
-      el.src = trusted;
-    } catch (e) {
-      return importCore(url); // a Trusted Types default policy refused it
-    }
-    return new Promise(function (resolve, reject) {
-      el.async = true;
-      if (script) {
-        // Under a nonce-based Content-Security-Policy the engine needs the loader's nonce.
-        if (script.nonce) el.nonce = script.nonce;
-        if (script.crossOrigin) el.crossOrigin = script.crossOrigin;
+  // ---- The engine: wasm-bindgen's glue is part of this file (the build puts `initSync` and
+  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs and compiled
+  // while it downloads. The build pins it to this loader: a version in its URL (no mixed versions
+  // from caches) and its hash (no tampered engine: `fetch` checks the integrity).
+  var WASM = "@tailor-wasm-file@";
+  var WASM_INTEGRITY = "@tailor-wasm-integrity@";
+  var wasmUrl = String(entry.wasmUrl || base + WASM);
+  var compiled = typeof WebAssembly === "object" ? compileEngine(wasmUrl) : null;
+  if (compiled) compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+
+  function compileEngine(url) {
+    var refused = function (why) {
+      return new Error("could not load " + url + " (missing, blocked by the page's Content-Security-Policy, " +
+        "or not the file this loader was built with" + why + ")");
+    };
+    return fetch(url, { credentials: "same-origin", integrity: WASM_INTEGRITY }).then(function (response) {
+      if (!response.ok) throw refused("; HTTP " + response.status);
+      // Streaming compilation needs the right media type; any other type compiles from bytes.
+      var type = response.headers.get("Content-Type") || "";
+      if (typeof WebAssembly.compileStreaming === "function" && type.indexOf("application/wasm") === 0) {
+        return WebAssembly.compileStreaming(response);
       }
-      // An integrity check needs CORS for a script from another origin.
-      if (el.crossOrigin || new URL(el.src).origin === location.origin) el.integrity = CORE_INTEGRITY;
-      el.onload = function () {
-        el.remove();
-        try {
-          resolve(engineOf(el.tailorCore, el.src));
-        } catch (e) {
-          reject(e);
-        }
-      };
-      el.onerror = function () {
-        el.remove();
-        reject(new Error(
-          "could not load " + el.src + " (missing, blocked by the page's Content-Security-Policy, " +
-          "or not the file this loader was built with)"
-        ));
-      };
-      (document.head || document.documentElement).appendChild(el);
+      return response.arrayBuffer().then(function (bytes) { return WebAssembly.compile(bytes); });
+    }, function () {
+      throw refused("");
     });
   }
 
-  // What the engine script handed over, checked: `{ initSync, Tailor, wasm }`.
-  function engineOf(core, url) {
-    if (core && typeof core.wasm === "string") return core;
-    throw new Error(url + " is not Tailor's engine");
-  }
-
-  // Trusted Types enforced, and the page allows no "tailor" policy: a dynamic import is not
-  // subject to Trusted Types. Run as a module, the engine script hands itself over on `self`.
-  function importCore(url) {
-    return import(url).then(function () {
-      var core = window.tailorCore;
-      window.tailorCore = undefined;
-      return engineOf(core, url);
-    }, function (e) {
-      throw new Error("could not load " + url + " (" + ((e && e.message) || e) + ")");
-    });
-  }
-
-  // Under Trusted Types (`require-trusted-types-for 'script'`) a script's URL must come from a
-  // policy: Tailor's is named "tailor". Null when the page's `trusted-types` directive does not
-  // allow it (the browser logs that); the engine then comes by `importCore`.
-  function scriptUrl(url) {
-    var tt = window.trustedTypes;
-    if (!tt || typeof tt.createPolicy !== "function") return url;
-    try {
-      var policy = tt.createPolicy("tailor", {
-        createScriptURL: function (u) {
-          if (u !== base + CORE) throw new TypeError(PREFIX + "only the engine's own URL");
-          return u;
-        },
-      });
-      return policy.createScriptURL(url);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function decodeBase64(text) {
-    if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
-    var binary = atob(text);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-
-  // Compiles on this thread: the module is small enough, and a synchronous compile saves the
-  // task hops of an asynchronous one. Browsers that refuse it (RangeError) compile in the
-  // background instead.
-  function instantiate(core, bytes) {
-    var module;
-    try {
-      module = new WebAssembly.Module(bytes);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      return WebAssembly.compile(bytes).then(function (m) {
-        core.initSync({ module: m });
-      });
-    }
-    core.initSync({ module: module });
-  }
+  // ---- Start-up, in named steps: load (engine, rules) -> construct -> decide -> after the paint
 
   var engine = null;
   var config = null; // the site's configuration, read once when the engine is constructed
-  var started = Promise.resolve()
-    .then(function () {
-      if (typeof WebAssembly !== "object") throw new Error("no WebAssembly");
-      var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
-      var core = loadCore();
-      // Open the device's storage while the engine script loads: the first access in a page
-      // loads it (1.3 ms in a start-up profile), and the engine reads the profile from it first.
-      try {
-        void window.localStorage;
-      } catch (e) {
-        /* blocked: the engine says so */
+  var started = Promise.resolve().then(load).then(construct).then(decide).then(afterPaint);
+
+  // The compiled engine and, with a rules file, the rules, both in flight at once.
+  function load() {
+    if (!compiled) throw new Error("no WebAssembly");
+    var rules = data.rules ? loadRules() : null; // a remote rules file is fetched in parallel
+    // Open the device's storage while the engine downloads: the first access in a page loads it
+    // (1.3 ms in a start-up profile), and the engine reads the profile from it first.
+    try {
+      void window.localStorage;
+    } catch (e) {
+      /* blocked: the engine says so */
+    }
+    return Promise.all([compiled, rules]);
+  }
+
+  // The engine on this page: the visitor's profile and consent read from storage.
+  function construct(parts) {
+    mark("fetched");
+    initSync({ module: parts[0] });
+    mark("instantiated");
+    config = siteConfig();
+    engine = new Tailor(config, navigator.globalPrivacyControl === true);
+    mark("constructed");
+    return parts[1] || loadRules();
+  }
+
+  // Decide and apply now, before the document is even parsed: elements that appear later are
+  // changed by the MutationObserver before the browser paints them.
+  function decide(rules) {
+    mark("rules");
+    var images = imagesOf(selectors);
+    // A decision after the timeout: by default the page view keeps the original content the
+    // visitor has already seen (no late jump); `"late": "apply"` changes it late instead.
+    var late = state.timedOut && (data.late || config.late) !== "apply";
+    state.report = engine.start(rules, !late);
+    mark("decided");
+    if (late) {
+      console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
+        "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
+    }
+    holdImages(images); // a changed image stays hidden until its new picture can paint
+    reveal(); // every decided change is in place: nothing needs hiding any more
+    observe(); // now: elements the parser adds next must not be missed
+    return rules;
+  }
+
+  // The rest waits for the next task, after the browser could paint the decision (adding the
+  // storage listener alone took 1.5 ms in a start-up profile).
+  function afterPaint(rules) {
+    return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
+      listen();
+      engine.flush(); // storage is written here, not before the paint
+      schedule(engine.flushIn());
+      if (engine.takeErase()) send(false);
+      if (data.rules) {
+        if (rulesAtStart) fetchRules().then(cacheRules, function () {});
+        else cacheRules(rules);
       }
-      return Promise.all([core, rules]);
-    })
-    .then(function (parts) {
-      var core = parts[0];
-      mark("fetched");
-      return Promise.resolve(instantiate(core, decodeBase64(core.wasm))).then(function () {
-        mark("instantiated");
-        config = siteConfig();
-        engine = new core.Tailor(config, navigator.globalPrivacyControl === true);
-        mark("constructed");
-        return parts[1] || loadRules();
-      }).then(function (rules) {
-        // Decide and apply now, before the document is even parsed: elements that appear later
-        // are changed by the MutationObserver before the browser paints them.
-        mark("rules");
-        var images = imagesOf(selectors);
-        // A decision after the timeout: by default the page view keeps the original content the
-        // visitor has already seen (no late jump); `"late": "apply"` changes it late instead.
-        var late = state.timedOut && (data.late || config.late) !== "apply";
-        state.report = engine.start(rules, !late);
-        mark("decided");
-        if (late) {
-          console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
-            "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
-        }
-        holdImages(images); // a changed image stays hidden until its new picture can paint
-        reveal(); // every decided change is in place: nothing needs hiding any more
-        observe(); // now: elements the parser adds next must not be missed
-        // The rest waits for the next task, after the browser could paint the decision (adding
-        // the storage listener alone took 1.5 ms in a start-up profile).
-        return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
-          listen();
-          engine.flush(); // storage is written here, not before the paint
-          schedule(engine.flushIn());
-          if (engine.takeErase()) send(false);
-          if (data.rules) {
-            if (rulesAtStart) fetchRules().then(cacheRules, function () {});
-            else cacheRules(rules);
-          }
-          domReady().then(function () {
-            call(function () { engine.bodyTopics(); });
-          });
-          if (debugRequested()) {
-            import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
-              console.error(PREFIX + "the debug overlay could not load: " + e.message);
-            });
-          }
-        });
+      domReady().then(function () {
+        call(function () { engine.bodyTopics(); });
       });
+      if (debugRequested()) {
+        import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
+          console.error(PREFIX + "the debug overlay could not load: " + e.message);
+        });
+      }
     });
+  }
 
   started.then(finish, function (error) {
     state.error = error;
@@ -518,7 +455,6 @@
   }
 
   function debugRequested() {
-    var config = siteConfig();
     var enabled = config.debug === true || data.debug === "true";
     return enabled && /[?&]tailor-debug(=|&|$)/.test(location.search);
   }
@@ -761,4 +697,4 @@
   // one), already able to say when Tailor is ready.
   queue.ready = api.ready;
   window.tailor = queue;
-})(window, document);
+}

@@ -1,5 +1,6 @@
 // Builds the script-tag SDK into dist/: the Rust engine for wasm32, wasm-bindgen (--target web),
-// wasm-opt, the engine script (tailor_core.js, the wasm as base64), the loader and the TypeScript
+// wasm-opt, the engine (tailor_core.wasm; its glue goes into the loader), the loader (tailor.js),
+// the ES module for bundlers (tailor.mjs) and the TypeScript
 // types; then prints the size report (raw, gzip -9,
 // brotli) and writes it to dist/size.json for the benches and the budget test.
 import { execFileSync } from "node:child_process";
@@ -18,51 +19,101 @@ const dist = keepNames ? join(root, "target", "dist-names") : join(root, "dist")
 const pkg = join(root, "target", "pkg");
 const budgetGzip = 40 * 1024; // issue 11: the critical path (JS + wasm before the decision), gzip
 
-// The engine script, tailor_core.js: wasm-bindgen's `--target web` glue turned from an ES module
-// into a function, and the optimized wasm as base64; running it hands both to the loader on its
-// own script element. A script, not a module import plus a .wasm fetch: browsers keep scripts in
-// their in-memory cache across a visit's pages (see loadCore in js/tailor.js), and the glue and
-// the wasm it was generated for can never come from different builds. The glue's shape is
-// wasm-bindgen's; a change of shape fails the build here rather than in a visitor's browser.
-async function coreScript(glue, wasm) {
+// The engine: wasm-bindgen's `--target web` glue, turned from an ES module into plain
+// declarations (`initSync`, `Tailor`), goes into the loader itself; the optimized wasm is a file of
+// its own, tailor_core.wasm, which the loader fetches as soon as it runs and compiles while it
+// downloads. Raw wasm, not base64 in a script: base64 made the engine 27% larger compressed. The
+// loader pins the wasm by version (its URL) and hash (fetch's integrity), so the glue and the wasm
+// it was generated for never come from different builds. The glue's shape is wasm-bindgen's; a
+// change of shape fails the build here rather than in a visitor's browser.
+function engineGlue(glue) {
   // Long strings (rules, the stored profile) cross with the browser's own encoder: the glue's
   // ASCII loop runs in a cold interpreter on every page (1.6 ms a page in a start-up profile).
   const slowPath = "    if (realloc === undefined) {\n        const buf = cachedTextEncoder.encode(arg);";
   if (!glue.includes(slowPath)) {
-    throw new Error("wasm-bindgen glue has a passStringToWasm0 the bundler does not know; see coreScript");
+    throw new Error("wasm-bindgen glue has a passStringToWasm0 the bundler does not know; see engineGlue");
   }
   const body = glue
     .replace(slowPath, slowPath.replace("realloc === undefined", "realloc === undefined || arg.length > 64"))
     .replace(/^export (class|function) /gm, "$1 ")
     .replace(/^export \{ initSync, __wbg_init as default \};\s*$/m, "")
+    // Only __wbg_init (never called: the loader compiles the wasm itself) names its own URL.
     .replace(/import\.meta\.url/g, "document.baseURI");
   if (/^\s*(export|import)\b/m.test(body) || /import\.meta/.test(body)) {
-    throw new Error("wasm-bindgen glue has a shape the bundler does not know; see coreScript");
+    throw new Error("wasm-bindgen glue has a shape the bundler does not know; see engineGlue");
   }
-  const source = "(function (script) {\n" + body +
-    "\nvar core = { initSync: initSync, Tailor: Tailor, wasm: \"" + wasm.toString("base64") + "\" };" +
-    // Loaded as a module (see importCore in js/tailor.js) there is no current script.
-    "\nif (script) script.tailorCore = core; else self.tailorCore = core;\n})(document.currentScript);\n";
-  const minified = await minify(source, {
-    ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: false },
-  });
-  const text = "/*! Tailor engine (MIT): wasm-bindgen glue and WebAssembly, started by tailor.js */\n" +
-    minified.code + "\n";
-  const digest = (alg) => createHash(alg).update(text).digest();
-  return {
-    text,
-    file: "tailor_core.js?v=" + digest("sha256").toString("hex").slice(0, 16),
-    integrity: "sha384-" + digest("sha384").toString("base64"),
-  };
+  return body;
 }
 
-// The loader with the engine script's name and hash filled in.
-function pinnedLoader(loader, core) {
+// Short import names. wasm-bindgen names each import the glue provides after its function and a
+// 16-digit hash (`./tailor_core_bg.js` / `__wbg_getItem_49556a3e59cfb688`); both the wasm and the
+// glue carry every name, and the hashes do not compress. Each import becomes `w` / a base-36
+// number in the wasm's import section and in the glue's import object alike (about -2 KB gzip
+// over both files); a glue whose import object has another shape fails the build.
+function leb(n) {
+  const out = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n) byte |= 0x80;
+    out.push(byte);
+  } while (n);
+  return out;
+}
+function shortImports(wasm, glue) {
+  let p = 8;
+  const read = () => {
+    let r = 0, shift = 0, b;
+    do { b = wasm[p++]; r |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    return r >>> 0;
+  };
+  const name = () => { const n = read(); const text = wasm.subarray(p, p + n).toString(); p += n; return text; };
+  while (p < wasm.length) {
+    const at = p;
+    const id = wasm[p++];
+    const size = read();
+    const end = p + size;
+    if (id !== 2) { p = end; continue; }
+    const count = read();
+    const body = [...leb(count)];
+    const renamed = new Map();
+    for (let i = 0; i < count; i++) {
+      const module = name();
+      const field = name();
+      const descStart = p;
+      const kind = wasm[p++];
+      if (kind === 0) read();
+      else if (kind === 1) { p++; const flags = read(); read(); if (flags & 1) read(); }
+      else if (kind === 2) { const flags = read(); read(); if (flags & 1) read(); }
+      else if (kind === 3) p += 2;
+      else throw new Error("shortImports: unknown import kind " + kind);
+      if (module !== "./tailor_core_bg.js") throw new Error("shortImports: an import from " + module);
+      const short = i.toString(36);
+      renamed.set(field, short);
+      body.push(1, 0x77, ...leb(short.length), ...Buffer.from(short), ...wasm.subarray(descStart, p));
+    }
+    if (p !== end) throw new Error("shortImports: the import section did not parse");
+    let out = glue.replace('"./tailor_core_bg.js": import0', "w: import0");
+    for (const [field, short] of renamed) {
+      const key = new RegExp("^(\\s+)" + field + ": function", "gm");
+      const hits = out.match(key);
+      if (!hits || hits.length !== 1) throw new Error("shortImports: the glue names " + field + " " + (hits ? hits.length : 0) + " times");
+      out = out.replace(key, "$1" + JSON.stringify(short) + ": function");
+    }
+    if (out.includes("tailor_core_bg.js")) throw new Error("shortImports: the glue still names its module");
+    const section = Buffer.from([2, ...leb(body.length), ...body]);
+    return { wasm: Buffer.concat([wasm.subarray(0, at), section, wasm.subarray(end)]), glue: out };
+  }
+  throw new Error("shortImports: the wasm has no import section");
+}
+
+// The loader with the engine's name and hash filled in.
+function pinnedLoader(loader, wasmFile, integrity) {
   const fill = (text, marker, value) => {
     if (!text.includes(marker)) throw new Error("js/tailor.js lacks the " + marker + " marker");
     return text.replace(marker, () => value);
   };
-  return fill(fill(loader, "@tailor-core-file@", core.file), "@tailor-core-integrity@", core.integrity);
+  return fill(fill(loader, "@tailor-wasm-file@", wasmFile), "@tailor-wasm-integrity@", integrity);
 }
 
 function run(cmd, args, env = {}) {
@@ -92,24 +143,38 @@ run(join(root, "node_modules", ".bin", "wasm-opt"), [
   "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
   "-o", join(pkg, "tailor_core_opt.wasm"),
 ]);
-const core = await coreScript(
-  readFileSync(join(pkg, "tailor_core.js"), "utf8"),
-  readFileSync(join(pkg, "tailor_core_opt.wasm")),
-);
-writeFileSync(join(dist, "tailor_core.js"), core.text);
-// The loader: one small classic script, pinned to its engine script.
-const bundled = pinnedLoader(readFileSync(join(root, "js", "tailor.js"), "utf8"), core);
-// Minified, as the engine script is (terser: local names only, never properties, which the wasm
-// imports are keyed by); the licence comment stays.
-const minified = await minify(bundled, {
-  ecma: 2017, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ },
+const short = shortImports(readFileSync(join(pkg, "tailor_core_opt.wasm")),
+  readFileSync(join(pkg, "tailor_core.js"), "utf8"));
+const wasmBytes = short.wasm;
+writeFileSync(join(dist, "tailor_core.wasm"), wasmBytes);
+const digest = (alg) => createHash(alg).update(wasmBytes).digest();
+const integrity = "sha384-" + digest("sha384").toString("base64");
+const glue = engineGlue(short.glue);
+const loader = readFileSync(join(root, "js", "tailor.js"), "utf8");
+const licence = loader.match(/^\/\*![\s\S]*?\*\//)[0];
+// Minified (terser: local names only, never properties, which the wasm imports are keyed by);
+// the licence comment stays.
+const terse = (code, module) => minify(code, {
+  ecma: 2017, module, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ },
 });
-writeFileSync(join(dist, "tailor.js"), minified.code);
+// The script tag's loader: one classic script that runs `boot` for its own <script> element.
+const classic = licence + "\n(function () {\n\"use strict\";\n" + glue + "\n" +
+  pinnedLoader(loader.replace(licence, ""), "tailor_core.wasm?v=" + digest("sha256").toString("hex").slice(0, 16), integrity) +
+  "\nboot(window, document, { script: document.currentScript });\n})();\n";
+writeFileSync(join(dist, "tailor.js"), (await terse(classic, false)).code + "\n");
+// The ES module for bundlers: `start(options)`; the bundler finds tailor_core.wasm through
+// `new URL("./tailor_core.wasm", import.meta.url)` and emits it with the app.
+const moduleSource = readFileSync(join(root, "js", "module.mjs"), "utf8");
+if (!moduleSource.includes("/* @tailor-boot@ */")) throw new Error("js/module.mjs lacks its marker");
+const esm = moduleSource.replace("/* @tailor-boot@ */", () =>
+  glue + "\n" + pinnedLoader(loader.replace(licence, ""), "tailor_core.wasm", integrity));
+writeFileSync(join(dist, "tailor.mjs"), (await terse(esm, true)).code + "\n");
 copyFileSync(join(root, "js", "tailor.d.ts"), join(dist, "tailor.d.ts"));
 copyFileSync(join(root, "js", "tailor_debug.js"), join(dist, "tailor_debug.js"));
 copyFileSync(join(root, "schema", "rules.schema.json"), join(dist, "rules.schema.json"));
 
-// Size report. The script tag loads tailor.js, which loads tailor_core.js.
+// Size report. The script tag loads tailor.js, which fetches tailor_core.wasm (tailor.mjs is the
+// same for bundlers, not counted twice).
 function sizeOf(bytes) {
   const gzip = gzipSync(bytes, { level: 9 });
   const brotli = brotliCompressSync(bytes, {
@@ -118,7 +183,7 @@ function sizeOf(bytes) {
   return { raw: bytes.length, gzip, brotli };
 }
 const sizes = {};
-for (const name of ["tailor.js", "tailor_core.js", "tailor_debug.js", "tailor.d.ts"]) {
+for (const name of ["tailor.js", "tailor_core.wasm", "tailor.mjs", "tailor_debug.js", "tailor.d.ts"]) {
   const { raw, gzip, brotli } = sizeOf(readFileSync(join(dist, name)));
   sizes[name] = { raw, gzip: gzip.length, brotli: brotli.length };
   // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
@@ -128,14 +193,11 @@ for (const name of ["tailor.js", "tailor_core.js", "tailor_debug.js", "tailor.d.
     writeFileSync(join(dist, name + ".br"), brotli);
   }
 }
-// The wasm alone, for comparison with the base64 that carries it.
-const wasm = sizeOf(readFileSync(join(pkg, "tailor_core_opt.wasm")));
-const engineWasm = { raw: wasm.raw, gzip: wasm.gzip.length, brotli: wasm.brotli.length };
 // What a page downloads before Tailor can decide (the critical path), and everything it may
 // download in a page view (the total: the critical path plus parts loaded after the decision).
 // The opt-in debug overlay and the types are not counted. scripts/size_guard.mjs compares both
 // with the committed size-baseline.json.
-const criticalFiles = ["tailor.js", "tailor_core.js"];
+const criticalFiles = ["tailor.js", "tailor_core.wasm"];
 const deferredFiles = [];
 function sum(names) {
   const out = { raw: 0, gzip: 0, brotli: 0 };
@@ -145,7 +207,7 @@ function sum(names) {
 const criticalPath = sum(criticalFiles);
 const total = sum([...criticalFiles, ...deferredFiles]);
 const report = {
-  files: sizes, engineWasm, criticalFiles, deferredFiles, criticalPath, total, budgetGzip,
+  files: sizes, criticalFiles, deferredFiles, criticalPath, total, budgetGzip,
 };
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 
@@ -155,7 +217,6 @@ console.log("file".padEnd(22) + "raw".padStart(10) + "gzip -9".padStart(10) + "b
 for (const [name, s] of Object.entries(sizes)) {
   console.log(name.padEnd(22) + kb(s.raw) + kb(s.gzip) + kb(s.brotli));
 }
-console.log("(its wasm alone)".padEnd(22) + kb(engineWasm.raw) + kb(engineWasm.gzip) + kb(engineWasm.brotli));
 console.log("critical path".padEnd(22) + kb(criticalPath.raw) + kb(criticalPath.gzip) + kb(criticalPath.brotli));
 console.log("total".padEnd(22) + kb(total.raw) + kb(total.gzip) + kb(total.brotli));
 const verdict = criticalPath.gzip <= budgetGzip ? "within" : "OVER";

@@ -5,12 +5,15 @@
 //! wasm32 only: DOM, storage, clock) → the JavaScript loader in `js/`. The engine never touches
 //! `window`, storage or the network; the platform reaches it through the traits in `platform`.
 
+extern crate alloc;
+
 pub mod bucket;
 pub mod condition;
 pub mod config;
 pub mod consent;
 pub mod context;
 pub mod geo;
+pub(crate) mod lists;
 #[cfg(any(target_arch = "wasm32", test))]
 mod heap;
 pub mod pattern;

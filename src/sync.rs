@@ -334,15 +334,14 @@ impl Outbox {
     }
 
     fn remove(&mut self, ids: &[String]) {
-        // A loop, not `retain`, whose code is large per use.
-        let mut i = 0;
-        while i < self.queue.len() {
-            if ids.contains(&self.queue[i].id) {
-                self.bytes -= self.queue.remove(i).bytes;
-            } else {
-                i += 1;
+        let bytes = &mut self.bytes;
+        crate::lists::remove_where(&mut self.queue, |e| {
+            let sent = ids.contains(&e.id);
+            if sent {
+                *bytes -= e.bytes;
             }
-        }
+            sent
+        });
     }
 
     /// The stored form: `{"v":1,"dropped":n,"events":[...]}`.

@@ -227,17 +227,9 @@ impl LiveProfile {
     }
 }
 
-/// Drops the ops older than `cutoff`. (A loop, not `retain`, whose code is large per use; the
-/// list is short.)
+/// Drops the ops older than `cutoff`.
 fn forget_older(recent: &mut Vec<(String, Op)>, cutoff: f64) {
-    let mut i = 0;
-    while i < recent.len() {
-        if recent[i].1.at() >= cutoff {
-            i += 1;
-        } else {
-            recent.remove(i);
-        }
-    }
+    crate::lists::remove_where(recent, |(_, op)| op.at() < cutoff);
 }
 
 /// `tab` and a base-36 counter: short, unique per tab, valid as a stored id.

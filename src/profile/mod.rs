@@ -218,17 +218,9 @@ pub const MAX_ERASE_PENDING: usize = 4;
 /// Op ids remembered in the stored profile.
 pub const MAX_APPLIED: usize = 32;
 
-/// Removes the entries of `list` whose key is `key`. (A loop, not `retain`, whose code is large
-/// per use; the lists are short.)
+/// Removes the entries of `list` whose key is `key`.
 pub(crate) fn remove_key<V>(list: &mut Vec<(String, V)>, key: &str) {
-    let mut i = 0;
-    while i < list.len() {
-        if list[i].0 == key {
-            list.remove(i);
-        } else {
-            i += 1;
-        }
-    }
+    crate::lists::remove_where(list, |(k, _)| k == key);
 }
 
 /// A topic, event, rule or attribute key as stored: trimmed, clipped, and with `.` replaced by

@@ -94,15 +94,7 @@ impl Topics {
     /// Drops negligible scores and keeps the `max` highest, highest first (a stable order, so
     /// the stored text does not churn).
     pub fn bound(&mut self, max: usize) {
-        // A loop, not `retain`, whose code is large per use.
-        let mut i = 0;
-        while i < self.scores.len() {
-            if self.scores[i].1 >= MIN_SCORE {
-                i += 1;
-            } else {
-                self.scores.remove(i);
-            }
-        }
+        crate::lists::remove_where(&mut self.scores, |t| t.1 < MIN_SCORE);
         keep_highest(&mut self.scores, max, |t| t.1);
     }
 
