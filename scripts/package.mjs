@@ -34,10 +34,12 @@ const fromDist = readdirSync(dist, { withFileTypes: true })
 for (const name of fromDist) copyFileSync(join(dist, name), join(stage, name));
 copyFileSync(join(root, "js", "react.mjs"), join(stage, "react.mjs"));
 copyFileSync(join(root, "js", "react.d.ts"), join(stage, "react.d.ts"));
+// The module entry's types: start() and, re-exported, the page API's (tailor.d.ts).
+copyFileSync(join(root, "js", "module.d.ts"), join(stage, "tailor.mjs.d.ts"));
 copyFileSync(join(root, "js", "npm-README.md"), join(stage, "README.md"));
 writeFileSync(join(stage, "LICENSE"), license(rootPackage.license));
 
-const files = [...fromDist, "react.mjs", "react.d.ts"].sort();
+const files = [...fromDist, "tailor.mjs.d.ts", "react.mjs", "react.d.ts"].sort();
 const manifest = {
   name: "tailor-sdk",
   version: rootPackage.version,
@@ -46,9 +48,9 @@ const manifest = {
   type: "module",
   main: "./tailor.mjs",
   module: "./tailor.mjs",
-  types: "./tailor.d.ts",
+  types: "./tailor.mjs.d.ts",
   exports: {
-    ".": { types: "./tailor.d.ts", import: "./tailor.mjs", default: "./tailor.mjs" },
+    ".": { types: "./tailor.mjs.d.ts", import: "./tailor.mjs", default: "./tailor.mjs" },
     "./react": { types: "./react.d.ts", import: "./react.mjs", default: "./react.mjs" },
     // The script-tag install, for apps that copy or serve the files themselves.
     "./tailor.js": "./tailor.js",

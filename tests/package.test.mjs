@@ -42,7 +42,7 @@ describe("npm package", () => {
     assert.equal(manifest.version, version);
     assert.equal(manifest.type, "module");
     assert.deepEqual(Object.keys(manifest.exports).slice(0, 2), [".", "./react"]);
-    for (const file of ["tailor.mjs", "tailor.js", "tailor_core.wasm", "tailor.d.ts", "react.mjs", "react.d.ts", "README.md", "LICENSE"]) {
+    for (const file of ["tailor.mjs", "tailor.mjs.d.ts", "tailor.js", "tailor_core.wasm", "tailor.d.ts", "react.mjs", "react.d.ts", "README.md", "LICENSE"]) {
       assert.ok(existsSync(installed(file)), file);
     }
     const files = readdirSync(installed());
