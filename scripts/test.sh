@@ -10,6 +10,21 @@ bash scripts/setup.sh
 node scripts/build.mjs
 cargo build -p tailor-server --quiet   # the server the end-to-end tests start
 
+# --- The npm package and the React example app (issue 13; owner: npm package + React) -------
+# Packs dist/ into target/npm/tailor-sdk-<version>.tgz, then builds examples/react-spa from that
+# tarball as a user's app installs it (`npm ci` keeps its lock; the tarball goes in unsaved), for
+# tests/e2e/react_spa.test.mjs and tests/package.test.mjs. About 20 s with npm's cache warm.
+example_start=$SECONDS
+tarball=$(node scripts/package.mjs)
+(
+  cd examples/react-spa
+  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-save --no-audit --no-fund --loglevel=error "$tarball"
+  npm run build --silent
+)
+echo "npm package and React example built in $((SECONDS - example_start)) s"
+# --- end npm package + React ----------------------------------------------------------------
+
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 status=0
@@ -45,8 +60,8 @@ cargo test --target wasm32-unknown-unknown -p tailor "${browser_tests[@]}" 2>&1 
 read -r browser_pass browser_fail < <(cargo_counts "$log/browser.txt")
 
 echo
-echo "== 3/3 end to end: Playwright (system Chromium) against tailor serve; docs examples through tailor check; the size guard"
-node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ tests/docs_examples.test.mjs tests/size_guard.test.mjs 2>&1 | tee "$log/e2e.txt" || status=1
+echo "== 3/3 end to end: Playwright (system Chromium) against tailor serve; docs examples through tailor check; the size guard; the npm package"
+node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ tests/docs_examples.test.mjs tests/size_guard.test.mjs tests/package.test.mjs 2>&1 | tee "$log/e2e.txt" || status=1
 e2e_pass=$(awk '/^ℹ pass/ {print $3}' "$log/e2e.txt")
 e2e_fail=$(awk '/^ℹ fail/ {print $3}' "$log/e2e.txt")
 
