@@ -388,7 +388,11 @@ function boot(window, document, entry) {
         "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
     }
     holdImages(images); // a changed image stays hidden until its new picture can paint
-    reveal(); // every decided change is in place: nothing needs hiding any more
+    // Pages that render slot data themselves (useTailorSlot) hear the decision now, and the
+    // reveal waits a microtask: React renders a store change in a microtask queued before it, so
+    // the slot's element is shown with its payload, never with the default first.
+    publishSlots();
+    Promise.resolve().then(reveal); // every decided change is in place: nothing needs hiding any more
     observe(); // now: elements the parser adds next must not be missed
     return rules;
   }
@@ -947,7 +951,10 @@ function boot(window, document, entry) {
   var slotValues = {}; // slot name -> frozen { rule, data }; absent: null
   var slotSubscribers = []; // { name, fn, seen }: seen is the value fn last got (undefined: none)
   var slotsShown = []; // names the page has shown
-  function slotsAfter(eventName) {
+  function publishSlots() {
+    slotsAfter("tailor:decided", true);
+  }
+  function slotsAfter(eventName, early) {
     var unchanged = [];
     if (eventName === "tailor:decided" && engine) {
       var next = {};
@@ -966,7 +973,7 @@ function boot(window, document, entry) {
         } else if (unchanged.indexOf(names[i]) < 0) unchanged.push(names[i]);
       }
     }
-    if (!state.finished || (eventName !== "tailor:decided" && eventName !== "tailor:ready")) return;
+    if (!(state.finished || early) || (eventName !== "tailor:decided" && eventName !== "tailor:ready")) return;
     notifySlots();
     for (var j = 0; j < unchanged.length; j++) {
       var still = slotSubscribers.some(function (s) { return s.name === unchanged[j]; });
