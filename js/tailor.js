@@ -292,8 +292,9 @@ function boot(window, document, entry) {
   }
 
   // ---- The engine: wasm-bindgen's glue is part of this file (the build puts `initSync` and
-  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs. The build pins it to this loader: a version in its URL (no mixed versions
-  // from caches) and its hash (no tampered engine: `fetch` checks the integrity).
+  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs. The build
+  // pins it to this loader: a version in its URL (no mixed versions from caches) and its hash (no
+  // tampered engine: `fetch` checks the integrity).
   var WASM = "@tailor-wasm-file@";
   var WASM_INTEGRITY = "@tailor-wasm-integrity@";
   var pinned = String(entry.wasmUrl || base + WASM);

@@ -151,6 +151,7 @@ const integrity = "sha384-" + digest("sha384").toString("base64");
 const glue = engineGlue(short.glue);
 const loader = readFileSync(join(root, "js", "tailor.js"), "utf8");
 const licence = loader.match(/^\/\*![\s\S]*?\*\//)[0];
+const loaderBody = loader.replace(licence, "");
 // Minified (terser: local names only, never properties, which the wasm imports are keyed by);
 // the licence comment stays.
 const terse = (code, module) => minify(code, {
@@ -158,7 +159,7 @@ const terse = (code, module) => minify(code, {
 });
 // The script tag's loader: one classic script that runs `boot` for its own <script> element.
 const classic = licence + "\n(function () {\n\"use strict\";\n" + glue + "\n" +
-  pinnedLoader(loader.replace(licence, ""), "tailor_core.wasm?v=" + digest("sha256").toString("hex").slice(0, 16), integrity) +
+  pinnedLoader(loaderBody, "tailor_core.wasm?v=" + digest("sha256").toString("hex").slice(0, 16), integrity) +
   "\nboot(window, document, { script: document.currentScript });\n})();\n";
 writeFileSync(join(dist, "tailor.js"), (await terse(classic, false)).code + "\n");
 // The ES module for bundlers: `start(options)`; the bundler finds tailor_core.wasm through
@@ -166,7 +167,7 @@ writeFileSync(join(dist, "tailor.js"), (await terse(classic, false)).code + "\n"
 const moduleSource = readFileSync(join(root, "js", "module.mjs"), "utf8");
 if (!moduleSource.includes("/* @tailor-boot@ */")) throw new Error("js/module.mjs lacks its marker");
 const esm = moduleSource.replace("/* @tailor-boot@ */", () =>
-  glue + "\n" + pinnedLoader(loader.replace(licence, ""), "tailor_core.wasm", integrity));
+  glue + "\n" + pinnedLoader(loaderBody, "tailor_core.wasm", integrity));
 writeFileSync(join(dist, "tailor.mjs"), (await terse(esm, true)).code + "\n");
 copyFileSync(join(root, "js", "tailor.d.ts"), join(dist, "tailor.d.ts"));
 copyFileSync(join(root, "js", "tailor_debug.js"), join(dist, "tailor_debug.js"));
