@@ -28,6 +28,7 @@ pub mod sync;
 pub(crate) mod text;
 pub mod text_value;
 pub mod value;
+pub mod visit;
 pub mod visitor_id;
 
 pub use value::Value;

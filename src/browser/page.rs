@@ -2,7 +2,6 @@
 //! the server's location hint and the page's topics. Coarse context only: never the Geolocation
 //! API, nothing that fingerprints the device.
 
-use crate::config::SiteConfig;
 use crate::context::{Device, PageContext};
 use js_sys::{Array, Date, Object, Reflect};
 use wasm_bindgen::JsCast;
@@ -37,8 +36,8 @@ pub fn context(now: f64) -> PageContext {
 
 /// `Intl.DateTimeFormat().resolvedOptions().timeZone`, e.g. `Asia/Tokyo`. The first use of
 /// `Intl` in a page's process loads the browser's locale data: 36 ms measured in a new Chromium
-/// tab. So the shell asks only when the profile has no time zone yet, and otherwise checks it
-/// after the page has been decided (see `Tailor::flush`).
+/// tab. So a visit asks only when the profile has no time zone yet, and otherwise checks it
+/// after the page has been decided (see `Visit::flush`).
 pub fn time_zone() -> Option<String> {
     let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
     Reflect::get(&format.resolved_options(), &"timeZone".into())
@@ -56,43 +55,26 @@ fn meta(doc: &Document, name: &str) -> Option<String> {
     (!content.is_empty()).then(|| content.to_owned())
 }
 
-/// Topics of this page known in `<head>`: `<meta name="tailor:topics" content="cats, cat-food">`
-/// and the site's URL patterns. Each counts as one ordinary view (weight 1).
-pub fn head_topics(ctx: &PageContext, config: &SiteConfig) -> Vec<String> {
-    let mut topics: Vec<String> = Vec::new();
-    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        if let Some(list) = meta(&doc, "tailor:topics") {
-            push_topics(&mut topics, &list);
-        }
-    }
-    for topic in config.topics_for_path(&ctx.path) {
-        push_topics(&mut topics, topic);
-    }
-    topics
+/// Topic lists of this page known in `<head>`: `<meta name="tailor:topics" content="cats, cat-food">`.
+pub fn head_topics() -> Vec<String> {
+    let doc = web_sys::window().and_then(|w| w.document());
+    doc.and_then(|d| meta(&d, "tailor:topics"))
+        .into_iter()
+        .collect()
 }
 
-/// Topics marked in the body: `data-tailor-topic="cat-toys"` on any element.
+/// Topic lists marked in the body: `data-tailor-topic="cat-toys"` on any element.
 pub fn body_topics() -> Vec<String> {
-    let mut topics = Vec::new();
+    let mut lists = Vec::new();
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return topics;
+        return lists;
     };
     if let Ok(nodes) = doc.query_selector_all("[data-tailor-topic]") {
         for i in 0..nodes.length() {
             if let Some(el) = nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                if let Some(list) = el.get_attribute("data-tailor-topic") {
-                    push_topics(&mut topics, &list);
-                }
+                lists.extend(el.get_attribute("data-tailor-topic"));
             }
         }
     }
-    topics
-}
-
-fn push_topics(out: &mut Vec<String>, list: &str) {
-    for t in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if !out.iter().any(|o| o == t) {
-            out.push(t.to_owned());
-        }
-    }
+    lists
 }

@@ -192,7 +192,11 @@ fn apply_one(p: &mut Profile, op: &Op, cfg: &ProfileConfig) {
             p.assignments.drain(..excess);
         }
     }
-    p.last_seen = p.last_seen.max(at);
+    // Where the visitor is comes with each page load, before its page view: it is not activity,
+    // or it would keep every session of a visitor with a known place open forever.
+    if !matches!(op, Op::Geo { .. }) {
+        p.last_seen = p.last_seen.max(at);
+    }
 }
 
 fn add_topic(p: &mut Profile, topic: &str, weight: f64, at: f64, cfg: &ProfileConfig) {
@@ -470,6 +474,20 @@ mod tests {
         apply(&mut p, &Op::Geo { at: 2.0, geo: zone }, &cfg);
         assert_eq!(p.geo.as_ref().unwrap().source, GeoSource::Hint);
         assert_eq!(p.geo.as_ref().unwrap().region.as_deref(), Some("JP-01"));
+    }
+
+    #[test]
+    fn a_visitor_with_a_known_place_starts_a_new_session_after_the_idle_time() {
+        let cfg = ProfileConfig::default();
+        let mut p = Profile::new("x".into(), 0.0);
+        for minutes in [0.0, 10.0, 120.0] {
+            let mut ctx = PageContext::new(minutes * MIN, "https://shop.example/");
+            ctx.time_zone = Some("Europe/Berlin".into());
+            apply_all(&mut p, &page_ops(&ctx, &[], &cfg), &cfg);
+        }
+        assert_eq!((p.sessions, p.page_views), (2, 3));
+        assert_eq!(p.session_start, 120.0 * MIN);
+        assert_eq!(p.geo.as_ref().unwrap().country.as_deref(), Some("DE"));
     }
 
     #[test]
