@@ -56,7 +56,8 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=120
 browser_tests=()
 for f in tests/browser_*.rs; do browser_tests+=(--test "$(basename "$f" .rs)"); done
-cargo test --target wasm32-unknown-unknown -p tailor "${browser_tests[@]}" 2>&1 | tee "$log/browser.txt" || status=1
+# `std`: the tests link std (wasm-bindgen-test does), so the shipped no_std panic handler is left out.
+cargo test --target wasm32-unknown-unknown -p tailor --features std "${browser_tests[@]}" 2>&1 | tee "$log/browser.txt" || status=1
 read -r browser_pass browser_fail < <(cargo_counts "$log/browser.txt")
 
 echo

@@ -30,4 +30,4 @@ for (const [n, s] of rows) {
 const top = [...group].sort((a, b) => b[1] - a[1]).slice(0, +process.argv[3] || 40);
 for (const [g, s] of top) console.log(String(s).padStart(7), g);
 console.log("--- largest functions");
-for (const [n, s] of rows.sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(String(s).padStart(7), n.slice(0, 140));
+for (const [n, s] of rows.sort((a, b) => b[1] - a[1]).slice(0, +process.argv[4] || 40)) console.log(String(s).padStart(7), n.slice(0, 140));

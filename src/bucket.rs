@@ -7,6 +7,7 @@
 //! storage. The hash is FNV-1a (32 bit) over the UTF-16 code units of the text, as JavaScript's
 //! `charCodeAt` sees it, so ids outside ASCII (`訪問者`, `🐶🐱`) hash as they do in the browser.
 
+use crate::prelude::*;
 /// A variation's share of the unit interval: `[start, end)`.
 pub type VariationRange = (f64, f64);
 

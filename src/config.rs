@@ -6,6 +6,7 @@
 //! is reported as a warning and its default is used.
 
 use crate::consent::ConsentMode;
+use crate::prelude::*;
 use crate::profile::ProfileConfig;
 use crate::rules::glob_matches;
 use crate::sync::{SyncConfig, ALLOWABLE};

@@ -25,6 +25,7 @@
 //! Tailor's UI. A refusal on either side wins. What the platform says is never stored: the
 //! platform keeps it, and says it again on every page.
 
+use crate::prelude::*;
 use crate::value::put;
 use crate::Value;
 

@@ -8,7 +8,9 @@
 //! Sydney see" is just a value. Every string here is visitor-controlled and is treated as data,
 //! clipped to a bound.
 
+use crate::float;
 use crate::geo::{Hemisphere, Season};
+use crate::prelude::*;
 use crate::value::put;
 use crate::Value;
 
@@ -101,8 +103,8 @@ impl PageContext {
             parts.path.to_owned()
         };
         let query = parse_query(parts.query);
-        let days = (now / DAY_MS).floor();
-        let hour = ((now - days * DAY_MS) / 3_600_000.0).floor();
+        let days = float::floor(now / DAY_MS);
+        let hour = float::floor((now - days * DAY_MS) / 3_600_000.0);
         // 1970-01-01 was a Thursday (weekday 4).
         let weekday = (days as i64 + 4).rem_euclid(7) as u8;
         PageContext {
@@ -175,7 +177,7 @@ impl PageContext {
 
 /// Days since 1970-01-01 in the local time `utc_offset_min` minutes east of UTC.
 pub fn local_day_number(now: f64, utc_offset_min: i32) -> i64 {
-    ((now + f64::from(utc_offset_min) * 60_000.0) / DAY_MS).floor() as i64
+    float::floor((now + f64::from(utc_offset_min) * 60_000.0) / DAY_MS) as i64
 }
 
 /// Month 1–12 of a day number (proleptic Gregorian; Howard Hinnant's `civil_from_days`).

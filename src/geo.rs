@@ -7,6 +7,7 @@
 //! needs, and precise location would need consent. The table ships in the wasm, so it is text
 //! grouped by area (a few kilobytes), not a map of structs.
 
+use crate::prelude::*;
 /// Which half of the globe: decides the season of a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hemisphere {

@@ -29,6 +29,7 @@
 //!
 //! This module never panics on any pattern or text.
 
+use crate::prelude::*;
 /// Why a pattern does not compile, in the engine's own words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternError {
@@ -47,8 +48,8 @@ pub struct Pattern {
     compiled: engine::Compiled,
 }
 
-impl std::fmt::Debug for Pattern {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("/")?;
         f.write_str(&self.source)?;
         f.write_str(if self.case_insensitive { "/i" } else { "/" })
@@ -134,6 +135,7 @@ mod engine {
 #[cfg(target_arch = "wasm32")]
 mod engine {
     use super::PatternError;
+    use crate::prelude::*;
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]

@@ -7,6 +7,7 @@
 //! missing, blocked or full, and [`FallbackStore`] turns any failure into "keep working in memory"
 //! instead of a panic.
 
+use crate::prelude::*;
 /// Milliseconds since the Unix epoch, as JavaScript's `Date.now()` gives them.
 pub trait Clock {
     fn now_ms(&self) -> f64;

@@ -16,7 +16,9 @@
 //! whole link. It never stores, counts or sends anything: that is the browser shell's part
 //! (`Tailor::preview`).
 
+use crate::float;
 use crate::geo;
+use crate::prelude::*;
 use crate::profile::{Stage, MAX_CAMPAIGN_CHARS, MAX_PET_CHARS};
 use crate::text_value::is_clean_text;
 use crate::Value;
@@ -186,7 +188,7 @@ fn check_value(
         let count = kind == Kind::Count;
         let max = if count { MAX_COUNT } else { MAX_SCORE };
         return match value.as_f64() {
-            Some(n) if (0.0..=max).contains(&n) && !(count && n.fract() != 0.0) => Ok(()),
+            Some(n) if (0.0..=max).contains(&n) && !(count && float::fract(n) != 0.0) => Ok(()),
             _ if count => Err("a whole number from 0"),
             _ => Err("a score from 0 to 100"),
         };

@@ -8,6 +8,8 @@
 //! unless listed. Every event has an id, so a batch sent twice (a reload mid-flush, a beacon whose
 //! answer was never seen) is stored once by the server.
 
+use crate::float;
+use crate::prelude::*;
 use crate::value::put;
 use crate::Value;
 
@@ -261,7 +263,7 @@ impl Outbox {
         put(&mut body, "v", Value::Number(WIRE_VERSION));
         put(&mut body, "visitor", Value::from(visitor));
         put(&mut body, "consent", Value::Object(consent));
-        put(&mut body, "sent_at", Value::Number(now.round()));
+        put(&mut body, "sent_at", Value::Number(float::round(now)));
         put(&mut body, "dropped", Value::Number(f64::from(self.dropped)));
         if let Some(p) = profile {
             put(&mut body, "profile", p);
@@ -286,7 +288,7 @@ impl Outbox {
         now: f64,
         config: &SyncConfig,
     ) -> Next {
-        let sent = std::mem::take(&mut self.in_flight);
+        let sent = core::mem::take(&mut self.in_flight);
         match status {
             200..=299 => {
                 self.remove(&sent);
@@ -312,7 +314,7 @@ impl Outbox {
             }
             429 | 500..=599 | 0 => {
                 self.attempt = self.attempt.saturating_add(1);
-                let backoff = 1_000.0 * 2f64.powi(self.attempt.min(8) as i32 - 1);
+                let backoff = 1_000.0 * f64::from(1u32 << (self.attempt.min(8) - 1));
                 let delay = backoff.min(300_000.0) * (0.5 + jitter.clamp(0.0, 1.0) / 2.0);
                 let asked = retry_after_s
                     .filter(|s| s.is_finite() && *s >= 0.0)
@@ -453,7 +455,7 @@ fn event(id: String, kind: &str, at: f64, fields: Vec<(&str, Value)>) -> Value {
     let mut members = Vec::with_capacity(3 + fields.len());
     put(&mut members, "id", Value::String(id));
     put(&mut members, "type", kind.into());
-    put(&mut members, "at", Value::Number(at.round().max(1.0)));
+    put(&mut members, "at", Value::Number(float::round(at).max(1.0)));
     for (k, v) in fields {
         put(&mut members, k, v);
     }
@@ -525,7 +527,7 @@ pub fn profile_snapshot(attributes: &Value, allow: &[String]) -> Value {
     for (field, attribute) in [("sessions", "visits"), ("page_views", "pageViews")] {
         if let Some(n) = attributes.get(attribute).and_then(Value::as_f64) {
             if allowed(field) && n >= 0.0 {
-                put(&mut out, field, Value::Number(n.floor()));
+                put(&mut out, field, Value::Number(float::floor(n)));
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Tiny text helpers for reasons, paths and templates: numbers as decimal text without Rust's
 //! formatting machinery (which would pull float formatting into the wasm), and JSON paths.
 
+use crate::float;
+use crate::prelude::*;
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -37,7 +39,7 @@ pub fn push_number(out: &mut String, n: f64) {
         out.push_str(if n > 0.0 { "Infinity" } else { "-Infinity" });
         return;
     }
-    let hundredths = (n.abs() * 100.0).round();
+    let hundredths = float::round(n.abs() * 100.0);
     if hundredths >= 1.8e19 {
         // Beyond u64: rare enough that an approximate mantissa is fine.
         if n < 0.0 {

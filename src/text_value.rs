@@ -3,6 +3,7 @@
 //! produces ([`is_clean_text`]), so a value typed into a form or a page's meta tag can never
 //! make a batch the server refuses.
 
+use crate::prelude::*;
 /// Tab, line feed and carriage return become a space; every other control character (C0, DEL,
 /// C1) is dropped; the result is trimmed and cut to `max` characters (whole characters).
 pub fn clean_text(raw: &str, max: usize) -> String {

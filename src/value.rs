@@ -6,6 +6,7 @@
 //! natively `serde_json` does the same through the `From` conversions at the bottom of this file. Objects keep their keys in insertion order, because
 //! GrowthBook compares plain objects by their JSON text, where order matters.
 
+use crate::prelude::*;
 pub mod json_text;
 
 /// A JSON value. Objects are ordered key/value lists: they are small, and a `Vec` costs far less

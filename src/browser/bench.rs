@@ -8,10 +8,11 @@ use super::storage::LocalStore;
 use crate::condition::Condition;
 use crate::context::PageContext;
 use crate::platform::{FallbackStore, PROFILE_KEY};
+use crate::prelude::*;
 use crate::profile::{self, LiveProfile, Op, ProfileConfig};
 use crate::rules::{DecideInput, ExposureCounts, RuleSet};
 use crate::Value;
-use std::hint::black_box;
+use core::hint::black_box;
 use wasm_bindgen::prelude::*;
 
 fn now() -> f64 {

@@ -18,6 +18,7 @@
 //! would fail on the missing nodes (`removeChild`, `insertBefore`).
 
 use super::framework;
+use crate::prelude::*;
 use crate::rules::{Edit, Resolved};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTemplateElement, Node};

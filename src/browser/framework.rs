@@ -12,6 +12,7 @@
 //! a root container (`createRoot`, `hydrateRoot`), Vue's `__vue_app__` and `_vnode` on its
 //! app container and `__vueParentComponent` / `__vnode` on elements (development builds).
 
+use crate::prelude::*;
 use crate::rules::Resolved;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};

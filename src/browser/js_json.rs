@@ -13,6 +13,7 @@
 //! that was most of a page's load + save). The browser's own `Number` and `String` still do the
 //! float work that `json_text` has no exact fast path for.
 
+use crate::prelude::*;
 use crate::value::json_text::{self, MAX_DEPTH};
 use crate::Value;
 use js_sys::{Array, Object, Reflect};

@@ -7,6 +7,7 @@
 //! calls page code: events for the page are queued and handed to the loader (`takeEvents`), which
 //! dispatches them after the call has returned.
 
+use crate::prelude::*;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod dom;

@@ -3,6 +3,7 @@
 //! API, nothing that fingerprints the device.
 
 use crate::context::{Device, PageContext};
+use crate::prelude::*;
 use js_sys::{Array, Date, Object, Reflect};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};

@@ -5,6 +5,7 @@
 use super::{dom::Applier, js_json, page};
 use crate::context::PageContext;
 use crate::platform::{Clock, RandomSource};
+use crate::prelude::*;
 use crate::rules::Edit;
 use crate::visit::Host;
 use crate::Value;

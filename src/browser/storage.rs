@@ -6,6 +6,7 @@
 //! pulls serde_json into the wasm.)
 
 use crate::platform::{KeyValueStore, StoreError};
+use crate::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DomException, Storage};
 

@@ -13,9 +13,10 @@ use super::js::{
 };
 use super::version::compare_to_padded;
 use crate::pattern::Pattern;
+use crate::prelude::*;
 use crate::Value;
-use std::borrow::Cow;
-use std::cmp::Ordering;
+use alloc::borrow::Cow;
+use core::cmp::Ordering;
 
 /// A condition object: every clause must hold (GrowthBook's `evalCondition`).
 #[derive(Debug, Clone)]

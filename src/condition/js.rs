@@ -12,9 +12,10 @@
 //! parser; in the browser build it is the browser's own `Number` (`String(n)`, `Number(s)`), so no
 //! float formatter or parser ships in the wasm. Nothing here panics.
 
+use crate::prelude::*;
 use crate::Value;
-use std::borrow::Cow;
-use std::cmp::Ordering;
+use alloc::borrow::Cow;
+use core::cmp::Ordering;
 
 /// The missing value. GrowthBook's `getPath` returns `null` for a missing attribute, so a missing
 /// attribute and an explicit `null` are the same thing to every operator.
@@ -266,6 +267,7 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
 /// The browser's own conversions, called as plain functions so they return primitives.
 #[cfg(target_arch = "wasm32")]
 mod browser {
+    use crate::prelude::*;
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]

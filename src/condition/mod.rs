@@ -29,13 +29,14 @@
 //! would iterate over the characters of a string or throw; conditions nested deeper than 64
 //! levels are invalid.
 
+use crate::prelude::*;
 mod eval;
 mod js;
 mod parse;
 mod version;
 
 use crate::Value;
-use std::fmt;
+use core::fmt;
 
 /// A problem in a condition, with the dot path to where it is (`$and.1.age.$gte`).
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,7 @@ impl fmt::Display for ConditionError {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for ConditionError {}
 
 /// A parsed targeting condition. Parse once, evaluate against many attribute objects.

@@ -18,6 +18,7 @@ use super::js::{to_js_string, to_lower, truthy, Primitive};
 use super::version::{padded_version, version_text};
 use super::ConditionError;
 use crate::pattern::Pattern;
+use crate::prelude::*;
 use crate::text::push_u64;
 use crate::Value;
 

@@ -15,16 +15,17 @@
 //! The padded form of a condition's operand is computed once, at parse time.
 
 use super::js::{number_to_string, utf16_cmp};
+use crate::prelude::*;
 use crate::Value;
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 /// The text GrowthBook pads for a value: numbers in their JavaScript form, anything that is not
 /// a non-empty string as `"0"`.
-pub(crate) fn version_text(value: &Value) -> std::borrow::Cow<'_, str> {
+pub(crate) fn version_text(value: &Value) -> alloc::borrow::Cow<'_, str> {
     match value {
-        Value::String(s) if !s.is_empty() => std::borrow::Cow::Borrowed(s),
-        Value::Number(n) => std::borrow::Cow::Owned(number_to_string(*n)),
-        _ => std::borrow::Cow::Borrowed("0"),
+        Value::String(s) if !s.is_empty() => alloc::borrow::Cow::Borrowed(s),
+        Value::Number(n) => alloc::borrow::Cow::Owned(number_to_string(*n)),
+        _ => alloc::borrow::Cow::Borrowed("0"),
     }
 }
 

@@ -21,6 +21,7 @@
 use super::{derive_stage, Campaign, Profile, ProfileConfig};
 use crate::context::PageContext;
 use crate::geo;
+use crate::prelude::*;
 use crate::value::put;
 use crate::Value;
 

@@ -2,6 +2,7 @@
 //! the visitor. The profile keeps the first touch forever and the last touch as it changes.
 
 use crate::context::{clip, PageContext};
+use crate::prelude::*;
 
 /// Longest campaign value kept, in characters.
 pub const MAX_CAMPAIGN_CHARS: usize = 100;

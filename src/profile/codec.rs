@@ -26,8 +26,10 @@
 
 use super::decode::decode;
 use super::{migrate, Profile, ProfileConfig};
+use crate::float;
 use crate::geo::Hemisphere;
 use crate::platform::RandomSource;
+use crate::prelude::*;
 use crate::value::put;
 use crate::Value;
 
@@ -97,7 +99,7 @@ fn read(value: &Value, config: &ProfileConfig) -> Result<(Profile, u32)> {
     let version = value
         .get("v")
         .and_then(Value::as_f64)
-        .filter(|v| v.fract() == 0.0 && *v >= 1.0)
+        .filter(|v| float::fract(*v) == 0.0 && *v >= 1.0)
         .ok_or("stored profile discarded: no schema version")?;
     if version > f64::from(SCHEMA_VERSION) {
         return Err("stored profile discarded: written by a newer version of Tailor");
@@ -213,7 +215,7 @@ fn num(n: u32) -> Value {
 
 /// Whole milliseconds: the stored text stays short and stable.
 fn time(t: f64) -> Value {
-    Value::Number(t.floor())
+    Value::Number(float::floor(t))
 }
 
 fn opt(o: &mut Vec<(String, Value)>, key: &str, v: Option<&str>) {

@@ -7,7 +7,9 @@ use super::codec::Result;
 use super::{clean_key, Campaign, EventCount, Exposure, Pet, PetSource, Profile};
 use super::{ProfileConfig, Stage, Topics, MAX_ERASE_PENDING};
 use crate::context::clip;
+use crate::float;
 use crate::geo::{Geo, GeoSource, Hemisphere};
+use crate::prelude::*;
 use crate::Value;
 
 /// Decodes a current-version stored profile, bounding it to `config`.
@@ -188,7 +190,7 @@ fn decode_exposures(v: &Value, cfg: &ProfileConfig) -> Option<Vec<Exposure>> {
         let row = row.as_array().filter(|r| r.len() == 5)?;
         let day = row[3]
             .as_f64()
-            .filter(|d| d.is_finite() && d.fract() == 0.0)?;
+            .filter(|d| d.is_finite() && float::fract(*d) == 0.0)?;
         let e = Exposure {
             rule: String::new(),
             lifetime: count(&row[0])?,

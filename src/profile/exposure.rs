@@ -6,6 +6,7 @@
 //! belongs to "now" only while its session or day is still the current one.
 
 use super::Profile;
+use crate::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exposure {

@@ -23,6 +23,7 @@
 
 use super::{apply, apply_all, encode, load, LoadStatus, Op, Profile, ProfileConfig, MAX_APPLIED};
 use crate::platform::RandomSource;
+use crate::prelude::*;
 use crate::Value;
 
 /// How long a tab keeps an op it saved, to re-apply it if a stale write of another tab lost it.

@@ -9,6 +9,7 @@
 
 use super::topics::decay;
 use super::ProfileConfig;
+use crate::prelude::*;
 use crate::value::put;
 use crate::Value;
 

@@ -12,6 +12,7 @@
 //! This module never touches the platform: time arrives as numbers, randomness through
 //! [`crate::platform::RandomSource`], storage as values in and out.
 
+use crate::prelude::*;
 mod attributes;
 mod campaign;
 mod codec;

@@ -7,6 +7,7 @@ use super::{clean_key, exposure, finite, infer_pet, Campaign, EventCount, Pet, P
 use super::{Profile, ProfileConfig};
 use crate::context::{clip, PageContext};
 use crate::geo::{self, Geo};
+use crate::prelude::*;
 use crate::text_value::clean_text;
 use crate::Value;
 

@@ -2,6 +2,7 @@
 //! A declaration always wins and is never overwritten by an inference.
 
 use super::Topics;
+use crate::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PetSource {

@@ -2,6 +2,7 @@
 //! the visitor did by thresholds the site can tune.
 
 use super::Profile;
+use crate::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {

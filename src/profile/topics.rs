@@ -5,6 +5,8 @@
 //! topic) and makes shares between topics independent of when they are read, which is what pet
 //! inference needs. Only the top N scores are kept.
 
+use crate::float;
+use crate::prelude::*;
 /// Scores below this are forgotten (they would print as 0 anyway).
 pub const MIN_SCORE: f64 = 0.01;
 /// One page view adds at most this much to a topic; scores never exceed [`MAX_SCORE`].
@@ -44,7 +46,7 @@ fn exp2(x: f64) -> f64 {
     if x >= 1024.0 {
         return f64::INFINITY;
     }
-    let n = (x + 0.5).floor();
+    let n = float::floor(x + 0.5);
     let t = (x - n) * core::f64::consts::LN_2;
     let mut p = 1.0;
     for k in (1..=14).rev() {
@@ -162,7 +164,7 @@ fn ranking(keys: &[f64], max: usize) -> Vec<usize> {
 
 /// Rounds to two decimals: enough for conditions, and it keeps the stored text short.
 pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    float::round(x * 100.0) / 100.0
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use super::template::Template;
 use super::text::{dotted, indexed};
 use super::url::{attribute_allowed, check_value, keeps_origin, AttributeKind};
 use super::Warning;
+use crate::prelude::*;
 use crate::Value;
 
 /// One change to the elements a selector matches.

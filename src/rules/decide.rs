@@ -15,6 +15,8 @@ use super::scope::in_scope;
 use super::text::{push_i64, push_u64};
 use super::{Rule, RuleSet};
 use crate::bucket;
+use crate::float;
+use crate::prelude::*;
 use crate::profile::ExposureCounts;
 use crate::Value;
 
@@ -273,7 +275,7 @@ fn check(rule: &Rule, input: &DecideInput<'_>) -> (Outcome, String) {
         }
     }
     if let (Some(minutes), Some(last)) = (cap.min_interval_minutes, counts.last) {
-        let ago = ((input.now - last) / 60_000.0).floor();
+        let ago = float::floor((input.now - last) / 60_000.0);
         if ago < f64::from(minutes) {
             reason.push_str("capped: shown ");
             push_u64(&mut reason, ago.max(0.0) as u64);

@@ -4,6 +4,7 @@
 
 use super::action::Change;
 use super::{Rule, RuleSet};
+use crate::prelude::*;
 use crate::Value;
 
 /// The attributes Tailor provides (`profile::attributes` and `context::PageContext`). A trailing

@@ -57,6 +57,7 @@
 //! midnight UTC, or `2024-12-01T09:00:00+09:00`; a time needs `Z` or an offset) or milliseconds
 //! since the epoch; `start` is inclusive, `end` exclusive.
 
+use crate::prelude::*;
 mod action;
 mod decide;
 mod lint;
@@ -105,7 +106,7 @@ pub use crate::profile::ExposureCounts;
 
 use crate::condition::Condition;
 use crate::Value;
-use std::fmt;
+use core::fmt;
 
 /// A parsed rule set, as loaded from `rules.json` or the page's inline `#tailor-rules` block.
 #[derive(Debug, Clone, Default)]
@@ -173,22 +174,32 @@ pub struct RuleError {
     pub message: String,
 }
 
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl RuleError {
+    /// `rule "hero" at rules[2].cap.day: ...`, built without `core::fmt` (docs/size.md).
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
         if let Some(id) = &self.rule_id {
-            f.write_str("rule \"")?;
-            f.write_str(id)?;
-            f.write_str("\" ")?;
+            out.push_str("rule \"");
+            out.push_str(id);
+            out.push_str("\" ");
         }
         if !self.path.is_empty() {
-            f.write_str("at ")?;
-            f.write_str(&self.path)?;
-            f.write_str(": ")?;
+            out.push_str("at ");
+            out.push_str(&self.path);
+            out.push_str(": ");
         }
-        f.write_str(&self.message)
+        out.push_str(&self.message);
+        out
     }
 }
 
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for RuleError {}
 
 /// An action (or part of one) that was refused; the rest of the rule still applies.
@@ -202,14 +213,17 @@ pub struct Warning {
     pub reason: &'static str,
 }
 
+impl Warning {
+    /// `rule "hero" at rules[0].actions[1]: ...`, built without `core::fmt` (docs/size.md).
+    pub fn describe(&self) -> String {
+        let at = &self.path;
+        ["rule \"", &self.rule_id, "\" at ", at, ": ", self.reason].concat()
+    }
+}
+
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("rule \"")?;
-        f.write_str(&self.rule_id)?;
-        f.write_str("\" at ")?;
-        f.write_str(&self.path)?;
-        f.write_str(": ")?;
-        f.write_str(self.reason)
+        f.write_str(&self.describe())
     }
 }
 

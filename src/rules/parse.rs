@@ -7,6 +7,8 @@ use super::scope::{parse_time, PagePattern};
 use super::text::{dotted, indexed, push_number};
 use super::{Cap, Rule, RuleError, RuleSet, Schedule, Warning};
 use crate::condition::Condition;
+use crate::float;
+use crate::prelude::*;
 use crate::Value;
 
 /// Everything found while parsing: the rules that parsed, every error, every warning.
@@ -167,7 +169,7 @@ fn parse_rule(raw: &Value, path: &str, warnings: &mut Vec<Warning>) -> Result<Ru
     })?;
     let priority = match raw.get("priority") {
         None => 0,
-        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() <= MAX_PRIORITY => *n as i32,
+        Some(Value::Number(n)) if float::fract(*n) == 0.0 && n.abs() <= MAX_PRIORITY => *n as i32,
         Some(_) => {
             return Err(fail(
                 dotted(path, "priority"),
@@ -314,7 +316,7 @@ fn parse_cap(v: &Value, path: &str) -> Result<Cap, Failure> {
             }
         };
         *field = match value {
-            Value::Number(n) if n.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(n) => {
+            Value::Number(n) if float::fract(*n) == 0.0 && (0.0..=4_294_967_295.0).contains(n) => {
                 Some(*n as u32)
             }
             _ => {

@@ -10,6 +10,7 @@
 use super::template::Template;
 use super::text::dotted;
 use super::Warning;
+use crate::prelude::*;
 use crate::Value;
 
 /// At most this many keys in one rule's `data`.

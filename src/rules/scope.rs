@@ -1,6 +1,7 @@
 //! Where and when a rule runs: page patterns (a small glob over the path or the URL) and schedule
 //! times (ISO 8601 or milliseconds). The syntax is documented in the module above.
 
+use crate::prelude::*;
 /// One entry of a rule's `pages`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PagePattern {
@@ -108,7 +109,7 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
             }
             pi += 1;
         }
-        std::mem::swap(&mut cur, &mut next);
+        core::mem::swap(&mut cur, &mut next);
         if !cur.contains(&true) {
             return false;
         }

@@ -9,6 +9,7 @@
 //! exactly that text.
 
 use super::text::push_number;
+use crate::prelude::*;
 use crate::Value;
 
 /// A parsed template.
@@ -68,7 +69,7 @@ impl Template {
             }
             literal.push_str(rest.get(..open).unwrap_or(""));
             if !literal.is_empty() {
-                segments.push(Segment::Literal(std::mem::take(&mut literal)));
+                segments.push(Segment::Literal(core::mem::take(&mut literal)));
             }
             segments.push(Segment::Attribute {
                 path: path.to_owned(),

@@ -17,6 +17,7 @@
 //! stack.
 
 use super::Value;
+use crate::prelude::*;
 
 /// JavaScript's `Number(text)`, called with a valid JSON number that needs real float parsing.
 pub type ParseNumber = fn(&str) -> f64;
@@ -81,7 +82,7 @@ pub fn parse(text: &str, number: ParseNumber) -> Option<Value> {
                     }
                 }
                 Container::Object(members, key) => {
-                    members.push((std::mem::take(key), value));
+                    members.push((core::mem::take(key), value));
                     match next {
                         b',' => {
                             p.skip_space();
@@ -99,8 +100,8 @@ pub fn parse(text: &str, number: ParseNumber) -> Option<Value> {
                     let order = js_order(&members, false);
                     let take = |(k, v): (usize, usize)| {
                         (
-                            std::mem::take(&mut members[k].0),
-                            std::mem::take(&mut members[v].1),
+                            core::mem::take(&mut members[k].0),
+                            core::mem::take(&mut members[v].1),
                         )
                     };
                     Value::Object(order.into_iter().map(take).collect())
@@ -164,7 +165,7 @@ fn write_into(value: &Value, out: &mut String, number: PrintNumber) {
 fn write_number(n: f64, out: &mut String, number: PrintNumber) {
     if !n.is_finite() {
         out.push_str("null");
-    } else if n.fract() == 0.0 && n.abs() < 1e15 {
+    } else if crate::float::fract(n) == 0.0 && n.abs() < 1e15 {
         // -0 prints as 0.
         if n < 0.0 {
             out.push('-');

@@ -15,6 +15,7 @@
 //! The browser shell (`browser`) converts JavaScript values, calls one method and converts the
 //! result; it keeps only the DOM applier, which it lends to the visit as [`Host::show`].
 
+use crate::prelude::*;
 mod records;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
@@ -191,9 +192,9 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     /// first paint. Returns `{ visits, pageViews, persisted, matched, holdout, applied }`, or
     /// why the rules were refused.
     pub fn start(&mut self, rules: &Value, apply: bool) -> Result<Value, String> {
-        let (rules, warnings) = RuleSet::parse(rules).map_err(|e| e.to_string())?;
+        let (rules, warnings) = RuleSet::parse(rules).map_err(|e| e.describe())?;
         for w in &warnings {
-            self.host.warn(&["Tailor: ", &w.to_string()].concat());
+            self.host.warn(&["Tailor: ", &w.describe()].concat());
         }
         self.rules = rules;
         Ok(self.page_view(apply))

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::consent::Effects;
 use crate::platform::{KeyValueStore, RandomSource, CONSENT_KEY, PROFILE_KEY};
+use crate::prelude::*;
 use crate::profile;
 use crate::sync::{self, Next, Outbox};
 use crate::visitor_id::{self, EraseAnswer};
