@@ -39,6 +39,7 @@ pub mod pattern;
 pub mod platform;
 pub mod preview;
 pub mod profile;
+pub mod reapply;
 pub mod rules;
 pub mod sync;
 pub(crate) mod text;

@@ -7,7 +7,7 @@
 //!
 //! Re-renders: a component that re-renders its own content undoes an edit each time, and the
 //! edit is re-applied each time, within a rate budget per element of [`REAPPLY_PER_SECOND`]
-//! re-applications in any rolling second (GrowthBook's dom-mutator allows the same). A script
+//! re-applications in any rolling second (`crate::reapply`, tested natively). A script
 //! that undoes an edit faster than that is fighting Tailor: Tailor stops changing that element,
 //! with one console warning, instead of looping against it.
 //!
@@ -19,39 +19,11 @@
 
 use super::framework;
 use crate::prelude::*;
+use crate::reapply::Budget;
+pub use crate::reapply::REAPPLY_PER_SECOND;
 use crate::rules::{Edit, Resolved};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTemplateElement, Node};
-
-/// Re-applications allowed per element in any rolling second.
-pub const REAPPLY_PER_SECOND: usize = 10;
-
-/// The rate budget of one element: when its last [`REAPPLY_PER_SECOND`] re-applications
-/// happened. A re-application is allowed when the oldest of them is a second old: O(1), and
-/// exactly "at most N in any 1000 ms".
-struct Budget {
-    times: [f64; REAPPLY_PER_SECOND],
-    next: usize,
-}
-
-impl Budget {
-    fn new() -> Budget {
-        Budget {
-            times: [f64::NEG_INFINITY; REAPPLY_PER_SECOND],
-            next: 0,
-        }
-    }
-
-    /// Spends one re-application at `now` (ms) if the budget allows it.
-    fn spend(&mut self, now: f64) -> bool {
-        if now - self.times[self.next] < 1000.0 {
-            return false;
-        }
-        self.times[self.next] = now;
-        self.next = (self.next + 1) % REAPPLY_PER_SECOND;
-        true
-    }
-}
 
 /// What was there before an edit, to put it back.
 enum Undo {
@@ -231,7 +203,7 @@ impl Applier {
             element: el,
             undo,
             marker,
-            budget: Budget::new(),
+            budget: Budget::default(),
             // A refused change is remembered, so it is not refused (and warned) again on every
             // mutation.
             gave_up: refused.is_some(),
