@@ -233,6 +233,24 @@ impl Consent {
         effects
     }
 
+    /// Another tab stored the visitor's choices (`record`, as [`Consent::restore`] reads it):
+    /// takes them when they are newer than this page's, and returns what that means here. The
+    /// tab where the visitor chose stored the record and asked the server to erase, so neither is
+    /// asked again.
+    pub fn adopt(&mut self, record: Option<&Value>) -> Effects {
+        let stored = Consent::restore(self.mode, self.gpc, record);
+        if stored.updated <= self.updated {
+            return Effects::default();
+        }
+        let before = self.allowed();
+        self.personalization = stored.personalization;
+        self.sync = stored.sync;
+        self.updated = stored.updated;
+        let mut effects = changes(before, self.allowed());
+        effects.request_server_erase = false;
+        effects
+    }
+
     /// What `tailor.forget()` must do besides resetting the profile: erase the stored profile,
     /// drop unsent events and have the server erase its copy. The consent record is kept: the
     /// visitor's choice is not profile data, and forgetting a refusal would undo it.
@@ -316,6 +334,27 @@ mod tests {
         // The explicit grant survives a reload with GPC still on.
         let again = Consent::restore(Implied, true, fx.write_record.as_ref());
         assert!(again.may_sync());
+    }
+
+    #[test]
+    fn another_tabs_newer_choice_is_adopted_without_a_second_record_or_erase_request() {
+        let mut here = Consent::new(Implied, false);
+        let mut there = Consent::new(Implied, false);
+        let fx = there.set(Personalization, false, 50.0);
+        let record = fx.write_record.unwrap();
+        let fx = here.adopt(Some(&record));
+        assert!(fx.erase_profile && !here.may_store());
+        assert_eq!(fx.write_record, None);
+        assert_eq!(here.adopt(Some(&record)), Effects::default(), "once");
+        // An older record (or none) changes nothing here.
+        here.set(Personalization, true, 60.0);
+        assert_eq!(here.adopt(Some(&record)), Effects::default());
+        assert_eq!(here.adopt(None), Effects::default());
+        assert!(here.may_store());
+        // Withdrawing sync elsewhere empties this tab's outbox; the other tab asked the erase.
+        let fx = there.set(Sync, false, 70.0);
+        let fx = here.adopt(fx.write_record.as_ref());
+        assert!(fx.clear_outbox && !fx.request_server_erase && !here.may_sync());
     }
 
     #[test]

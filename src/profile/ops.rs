@@ -114,8 +114,9 @@ pub fn apply(profile: &mut Profile, op: &Op, config: &ProfileConfig) {
 
 fn apply_one(p: &mut Profile, op: &Op, cfg: &ProfileConfig) {
     let Some(at) = finite(op.at()) else { return };
-    // Ops from before an erase belong to the erased profile.
-    if p.erased_at > 0.0 && at <= p.erased_at {
+    // Ops from before an erase belong to the erased profile; one in the erase's own millisecond
+    // came after it (`tailor.forget()` then `tailor.set(...)` in one click handler).
+    if p.erased_at > 0.0 && at < p.erased_at {
         return;
     }
     match op {
@@ -539,6 +540,11 @@ mod tests {
         p.erased_at = 10.0;
         apply(&mut p, &view(5.0, &[]), &cfg);
         assert_eq!(p.page_views, 0, "ops from before an erase are dropped");
+        apply(&mut p, &view(10.0, &[]), &cfg);
+        assert_eq!(
+            p.page_views, 1,
+            "an op in the erase's millisecond came after it"
+        );
     }
 
     #[test]

@@ -48,13 +48,30 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         self.save();
     }
 
-    /// Another tab changed storage (`key`: the key it wrote, `None` for a clear): pick up its
-    /// profile, keep ours pending, and decide again with it.
+    /// Another tab changed storage (`key`: the key it wrote, `None` for `localStorage.clear()`).
+    /// A consent choice made there is adopted here; a profile erased there (`forget`, or
+    /// personalization withdrawn) is erased here too, and nothing this tab held of it is written
+    /// back; otherwise its profile is picked up, ours kept pending, and the page decided again.
     pub fn storage_changed(&mut self, key: Option<&str>) {
-        if self.preview.is_some() || key.is_some_and(|k| k != PROFILE_KEY) {
+        if self.preview.is_some() {
             return;
         }
-        self.last_text = self.store.get(PROFILE_KEY);
+        let is = |k: &str| key.is_none_or(|key| key == k);
+        if is(ERASE_KEY) {
+            self.reload_erase_queue();
+        }
+        if is(CONSENT_KEY) || is(PROFILE_KEY) {
+            self.consent_changed_elsewhere();
+        }
+        if !is(PROFILE_KEY) || !self.consent.may_store() {
+            return;
+        }
+        let text = self.store.get(PROFILE_KEY);
+        if text.is_none() && self.last_text.is_some() {
+            self.erased_elsewhere();
+            return;
+        }
+        self.last_text = text;
         let stored = self.last_text.as_deref().map(|t| parse_json(&self.host, t));
         let now = self.host.now_ms();
         let config = &self.config.profile;
@@ -66,6 +83,34 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         }
         // What the other tab learned (a form answered there) counts here too: decide again.
         self.redecide();
+    }
+
+    /// The consent record another tab may have written: carried out here as the visitor's
+    /// choice, with one `tailor:consentchange` when it changes anything.
+    fn consent_changed_elsewhere(&mut self) {
+        let record = read_json(&self.host, &mut self.store, CONSENT_KEY);
+        let effects = self.consent.adopt(record.as_ref());
+        if effects == Effects::default() {
+            return;
+        }
+        let erased = effects.erase_profile;
+        self.carry_out(effects);
+        if erased {
+            self.redecide();
+        }
+        let state = self.consent_state();
+        self.emit("tailor:consentchange", state);
+    }
+
+    /// Another tab removed the stored profile (the visitor's `forget` there): this tab starts
+    /// a fresh one as well, drops the unsent events of the erased one, and decides again.
+    fn erased_elsewhere(&mut self) {
+        self.last_text = None;
+        let now = self.host.now_ms();
+        self.live.forget(now, &mut self.host);
+        self.outbox.clear();
+        self.redecide();
+        self.emit("tailor:forget", Value::Object(Vec::new()));
     }
 
     /// The next batch for the server, or `None` when nothing waits, a batch is on its way, or
@@ -137,10 +182,24 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     }
 
     fn drop_first_erase(&mut self) {
-        if !self.erase_queue.is_empty() {
-            self.erase_queue.remove(0);
-            self.persist_erase_queue();
+        let Some(done) = self.erase_queue.first().cloned() else {
+            return;
+        };
+        self.reload_erase_queue();
+        crate::lists::remove_where(&mut self.erase_queue, |id| *id == done);
+        self.persist_erase_queue();
+    }
+
+    /// The erase queue as stored now (another tab may have added to it or finished an entry).
+    fn reload_erase_queue(&mut self) {
+        if !self.store.is_persistent() {
+            return;
         }
+        let stored = read_json(&self.host, &mut self.store, ERASE_KEY);
+        self.erase_queue = match stored {
+            Some(stored) => sync::restore_erase_queue(&stored).0,
+            None => Vec::new(),
+        };
     }
 
     /// The time zone for this page view. A visitor seen before is decided with the zone their
@@ -249,12 +308,20 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     }
 
     pub(super) fn carry_out(&mut self, effects: Effects) {
+        // The choice first: another open tab hears it before the erase it causes, so it does
+        // not write back what it held.
+        if let Some(record) = &effects.write_record {
+            let text = self.host.json_text(record);
+            self.store.set(CONSENT_KEY, &text);
+        }
         let visitor = self.live.profile().id.clone();
         if effects.clear_outbox {
             self.outbox.clear();
             self.store.remove(OUTBOX_KEY);
         }
         if effects.request_server_erase && self.config.sync.enabled() {
+            // Other tabs queue erases too: add to what is stored now.
+            self.reload_erase_queue();
             if visitor_id::is_visitor_id(&visitor) && !self.erase_queue.contains(&visitor) {
                 self.erase_queue.push(visitor);
                 let excess = self.erase_queue.len().saturating_sub(sync::MAX_ERASE_QUEUE);
@@ -269,10 +336,6 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
             self.last_text = None;
             let now = self.host.now_ms();
             self.live.forget(now, &mut self.host);
-        }
-        if let Some(record) = &effects.write_record {
-            let text = self.host.json_text(record);
-            self.store.set(CONSENT_KEY, &text);
         }
         if effects.write_profile {
             self.save();

@@ -453,6 +453,19 @@ fn topics_come_from_head_and_site_patterns_once_each_then_from_the_body() {
 }
 
 #[test]
+fn an_answer_given_right_after_forget_is_kept() {
+    let store = Shared::default();
+    let mut visit = open("{}", &store, 1);
+    visit.start(&json(RULES), true).unwrap();
+    visit.set("pet", "dog".into()).unwrap();
+    visit.forget();
+    visit.set("pet", "cat".into()).unwrap(); // the same millisecond, as in one click handler
+    let pet = visit.live.profile().pet.as_ref().map(|p| p.value.as_str());
+    assert_eq!(pet, Some("cat"));
+    assert!(visit.host().shown.iter().any(|(id, _)| id == "hero-cat"));
+}
+
+#[test]
 fn blocked_storage_warns_once_and_the_visit_goes_on_in_memory() {
     let store = Shared::default();
     store.block();
@@ -568,4 +581,126 @@ fn another_tabs_answer_is_picked_up_and_ours_is_kept() {
         "our event survives the other tab's write"
     );
     assert_eq!(profile.pet.as_ref().map(|p| p.value.as_str()), Some("cat"));
+}
+
+#[test]
+fn what_one_tab_erases_another_open_tab_does_not_write_back() {
+    let store = Shared::default();
+    let mut one = open(SYNC, &store, 1);
+    one.consent(&json(AGREE)).unwrap();
+    one.start(&json(RULES), true).unwrap();
+    one.set("name", "Ada".into()).unwrap();
+    one.set("pet", "cat".into()).unwrap();
+    let mut two = open(SYNC, &store, 2);
+    two.start(&json(RULES), true).unwrap();
+    let old_id = two.live.profile().id.clone();
+    assert_eq!(one.live.profile().id, old_id);
+    assert!(one.host().shown.iter().any(|(id, _)| id == "hero-cat"));
+
+    // The visitor erases everything in the second tab; the first hears of it and goes on.
+    two.host_mut().now += 1_000.0;
+    two.forget();
+    one.host_mut().now += 2_000.0;
+    one.take_events();
+    one.storage_changed(Some(PROFILE_KEY));
+    assert_eq!(events(&mut one, "tailor:forget").len(), 1);
+    assert!(
+        !one.host().shown.iter().any(|(id, _)| id == "hero-cat"),
+        "decided again"
+    );
+    assert!(
+        one.take_batch().is_none_or(|b| !b.body.contains(&old_id)),
+        "nothing of the erased id is sent"
+    );
+    one.track("add_to_cart").unwrap();
+    one.flush();
+    let third = open_at(NOW + 3_000.0, SYNC, &store, 3);
+    let p = third.live.profile();
+    assert_ne!(p.id, old_id, "the erased visitor id is not written back");
+    assert_eq!(p.name, None, "the erased name is not written back: {p:?}");
+    assert_eq!(p.pet, None, "the erased pet is not written back");
+    assert_eq!(
+        p.event_count("add_to_cart"),
+        1,
+        "what came after the erase is kept"
+    );
+    // The erase request the second tab queued is still there for the server.
+    assert_eq!(third.erase_queue, [old_id]);
+}
+
+#[test]
+fn a_consent_withdrawn_in_another_tab_stops_this_tab_storing() {
+    let store = Shared::default();
+    let mut one = open("{}", &store, 1);
+    one.start(&json(RULES), true).unwrap();
+    one.set("pet", "cat".into()).unwrap();
+    let mut two = open("{}", &store, 2);
+    two.start(&json(RULES), true).unwrap();
+    two.host_mut().now += 1_000.0;
+    two.consent(&json(r#"{"personalization":false}"#)).unwrap();
+    assert_eq!(store.get(PROFILE_KEY), None);
+
+    one.host_mut().now += 2_000.0;
+    one.take_events();
+    // The consent record is written before the profile is removed, so it is heard first.
+    one.storage_changed(Some(CONSENT_KEY));
+    let changes = events(&mut one, "tailor:consentchange");
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        one.consent_state().get("personalization"),
+        Some(&Value::Bool(false))
+    );
+    assert!(
+        !one.host().shown.iter().any(|(id, _)| id == "hero-cat"),
+        "decided again"
+    );
+    one.storage_changed(Some(PROFILE_KEY));
+    one.set("name", "Ada".into()).unwrap();
+    one.flush();
+    assert_eq!(store.get(PROFILE_KEY), None, "nothing is stored again");
+    assert_eq!(
+        one.live.profile().pet,
+        None,
+        "the erased answer is gone here too"
+    );
+    // Granting again in the first tab is this tab's own choice: storing resumes.
+    one.consent(&json(r#"{"personalization":true}"#)).unwrap();
+    assert!(store.get(PROFILE_KEY).is_some_and(|t| t.contains("Ada")));
+    two.storage_changed(Some(CONSENT_KEY));
+    assert_eq!(
+        two.consent_state().get("personalization"),
+        Some(&Value::Bool(true))
+    );
+}
+
+#[test]
+fn erase_requests_from_two_tabs_are_both_kept() {
+    let store = Shared::default();
+    let mut one = open(SYNC, &store, 1);
+    one.consent(&json(AGREE)).unwrap();
+    one.start(&json(RULES), true).unwrap();
+    let mut two = open(SYNC, &store, 2);
+    two.start(&json(RULES), true).unwrap();
+    let first = one.live.profile().id.clone();
+    one.forget();
+    two.storage_changed(Some(PROFILE_KEY)); // two starts fresh too
+    let second = two.live.profile().id.clone();
+    assert_ne!(first, second);
+    two.forget();
+    let stored = json(&store.get(ERASE_KEY).unwrap());
+    let ids: Vec<&str> = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()]);
+    // Both tabs ask the server to erase the first entry; each answer finishes only that one,
+    // and the second tab's stale copy does not bring the first back.
+    assert!(one.take_erase().unwrap().contains(&first));
+    assert!(two.take_erase().unwrap().contains(&first));
+    one.erase_answered(204);
+    two.erase_answered(204);
+    assert_eq!(store.get(ERASE_KEY), Some(["[\"", &second, "\"]"].concat()));
+    assert!(two.take_erase().unwrap().contains(&second));
 }

@@ -123,6 +123,41 @@ describe("profile", () => {
     await context.close();
   });
 
+  test("what one tab erases, the other open tab does not write back", async () => {
+    const context = await consenting(await browser.newContext());
+    const a = await context.newPage();
+    const b = await context.newPage();
+    await a.goto(demo.url + "/");
+    await ready(a);
+    await b.goto(demo.url + "/");
+    await ready(b);
+    await a.evaluate(() => { window.tailor.set("name", "Kai"); window.tailor.set("pet", "cat"); });
+    await b.waitForFunction(() => window.tailor.profile().profile.name === "Kai", null, { timeout: 15000 });
+    const oldId = (await stored(b)).id;
+
+    // Forgotten in tab a: tab b starts fresh too, and its next write holds nothing of Kai.
+    await a.evaluate(() => window.tailor.forget());
+    await b.waitForFunction((old) => window.tailor.profile().profile.id !== old, oldId, { timeout: 15000 });
+    await b.evaluate(() => window.tailor.track("add_to_cart"));
+    let profile = await stored(a);
+    assert.notEqual(profile.id, oldId);
+    assert.equal(profile.name, undefined);
+    assert.equal(profile.pet, undefined);
+    assert.equal(profile.events.add_to_cart[0], 1);
+
+    // Personalization withdrawn in tab a: tab b stops storing as well.
+    const heard = b.evaluate(() => new Promise((resolve, reject) => {
+      document.addEventListener("tailor:consentchange", (e) => resolve(e.detail), { once: true });
+      setTimeout(() => reject(new Error("no tailor:consentchange in 15 s")), 15000);
+    }));
+    await a.evaluate(() => window.tailor.consent({ personalization: false }));
+    assert.equal((await heard).personalization, false);
+    await b.evaluate(() => window.tailor.set("name", "Zoe"));
+    assert.equal(await b.evaluate(() => localStorage.getItem("tailor.profile")), null);
+    assert.equal(await stored(a), null);
+    await context.close();
+  });
+
   test("forget erases the device copy; the API says what is kept", async () => {
     const context = await consenting(await browser.newContext());
     const page = await context.newPage();
