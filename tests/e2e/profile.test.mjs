@@ -33,6 +33,16 @@ async function consenting(context) {
   return context;
 }
 
+// Two tabs of the demo in one browser context (one localStorage), each started.
+async function twoTabs(context) {
+  const tabs = [await context.newPage(), await context.newPage()];
+  for (const tab of tabs) {
+    await tab.goto(demo.url + "/");
+    await ready(tab);
+  }
+  return tabs;
+}
+
 const stored = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("tailor.profile")));
 
 describe("profile", () => {
@@ -91,12 +101,7 @@ describe("profile", () => {
 
   test("two tabs writing at once lose neither tab's updates", async () => {
     const context = await consenting(await browser.newContext());
-    const a = await context.newPage();
-    const b = await context.newPage();
-    await a.goto(demo.url + "/");
-    await ready(a);
-    await b.goto(demo.url + "/");
-    await ready(b);
+    const [a, b] = await twoTabs(context);
     for (let i = 0; i < 5; i++) {
       await a.evaluate(() => window.tailor.track("product_view"));
       await b.evaluate(() => window.tailor.track("product_view"));
@@ -125,12 +130,7 @@ describe("profile", () => {
 
   test("what one tab erases, the other open tab does not write back", async () => {
     const context = await consenting(await browser.newContext());
-    const a = await context.newPage();
-    const b = await context.newPage();
-    await a.goto(demo.url + "/");
-    await ready(a);
-    await b.goto(demo.url + "/");
-    await ready(b);
+    const [a, b] = await twoTabs(context);
     await a.evaluate(() => { window.tailor.set("name", "Kai"); window.tailor.set("pet", "cat"); });
     await b.waitForFunction(() => window.tailor.profile().profile.name === "Kai", null, { timeout: 15000 });
     const oldId = (await stored(b)).id;
