@@ -387,6 +387,28 @@ impl Outbox {
             .saturating_add(dropped.clamp(0.0, 1e9) as u32);
         outbox
     }
+
+    /// Takes the stored outbox as the queue (other tabs queue events and deliver them too),
+    /// keeping what only this tab knows: the batch it has in flight, its backoff and batch size,
+    /// and when its oldest waiting event arrived. Events another tab delivered are gone from the
+    /// stored one, so they are not sent again; events a closed tab left behind are sent with ours.
+    pub fn adopt(&mut self, stored: Option<&Value>, now: f64, config: &SyncConfig) {
+        let mut fresh = Outbox::default();
+        if let Some(stored) = stored {
+            if stored.get("v").and_then(Value::as_f64) != Some(1.0) {
+                // Unreadable (corrupt, or written by a newer version): ours is all we know.
+                return;
+            }
+            fresh = Outbox::decode(stored, now, config);
+        }
+        if !self.queue.is_empty() {
+            fresh.first_at = self.first_at;
+        }
+        fresh.in_flight = core::mem::take(&mut self.in_flight);
+        fresh.attempt = self.attempt;
+        fresh.batch_events = self.batch_events;
+        *self = fresh;
+    }
 }
 
 /// Exposures and conversions are what lift is measured on: dropped last.

@@ -88,6 +88,8 @@ pub struct Visit<S, H> {
     last_text: Option<String>,
     /// Consented events waiting for the server (only with `sync` consent and an endpoint).
     outbox: Outbox,
+    /// The stored outbox text as this tab last read or wrote it (unchanged: no re-read).
+    outbox_text: Option<String>,
     /// Visitor ids whose server copy must be erased (sync withdrawn, or `forget`).
     erase_queue: Vec<String>,
     /// This page view assumed the time zone the profile had; `flush` checks it.
@@ -140,6 +142,7 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
             storage_warned: false,
             last_text,
             outbox: Outbox::default(),
+            outbox_text: None,
             erase_queue: Vec::new(),
             zone_unchecked: false,
             preview_allowed,

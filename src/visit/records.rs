@@ -25,8 +25,10 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     /// them.
     pub(super) fn restore_queues(&mut self) {
         if self.sync_on() {
-            if let Some(stored) = read_json(&self.host, &mut self.store, OUTBOX_KEY) {
+            self.outbox_text = self.store.get(OUTBOX_KEY);
+            if let Some(text) = &self.outbox_text {
                 // Restored events are due at once: they have waited a page already.
+                let stored = parse_json(&self.host, text);
                 self.outbox = Outbox::decode(&stored, 0.0, &self.config.sync);
             }
         }
@@ -119,6 +121,7 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         if !self.sync_on() {
             return None;
         }
+        self.reload_outbox();
         let snapshot = sync::profile_snapshot(&self.attributes(), &self.config.sync.allow);
         let batch = self.outbox.take_batch(
             &self.live.profile().id,
@@ -138,6 +141,7 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     /// next send, or -1 when nothing waits.
     pub fn batch_done(&mut self, status: i32, retry_after: Option<f64>) -> f64 {
         let jitter = unit_random(&mut self.host);
+        self.reload_outbox();
         let now = self.host.now_ms();
         let next = self
             .outbox
@@ -246,10 +250,27 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         if !self.sync_on() {
             return;
         }
+        self.reload_outbox();
         let now = self.host.now_ms();
         let event = make(profile::new_id(&mut self.host), now);
         self.outbox.push(event, now, &self.config.sync);
         self.persist_outbox();
+    }
+
+    /// The outbox as stored now, before this tab changes it: every open tab queues into and
+    /// delivers from the one stored outbox, so none overwrites another's unsent events.
+    fn reload_outbox(&mut self) {
+        if !self.consent.may_store() || !self.store.is_persistent() {
+            return;
+        }
+        let text = self.store.get(OUTBOX_KEY);
+        if text == self.outbox_text {
+            return;
+        }
+        let stored = text.as_deref().map(|t| parse_json(&self.host, t));
+        let now = self.host.now_ms();
+        self.outbox.adopt(stored.as_ref(), now, &self.config.sync);
+        self.outbox_text = text;
     }
 
     /// Keeps the outbox across pages (and offline periods) when the visitor allows storage.
@@ -259,9 +280,11 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         }
         if self.outbox.is_empty() && self.outbox.dropped() == 0 {
             self.store.remove(OUTBOX_KEY);
+            self.outbox_text = None;
         } else {
             let text = self.host.json_text(&self.outbox.encode());
             self.store.set(OUTBOX_KEY, &text);
+            self.outbox_text = Some(text);
         }
     }
 
@@ -318,6 +341,7 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         if effects.clear_outbox {
             self.outbox.clear();
             self.store.remove(OUTBOX_KEY);
+            self.outbox_text = None;
         }
         if effects.request_server_erase && self.config.sync.enabled() {
             // Other tabs queue erases too: add to what is stored now.

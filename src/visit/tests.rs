@@ -704,3 +704,73 @@ fn erase_requests_from_two_tabs_are_both_kept() {
     assert_eq!(store.get(ERASE_KEY), Some(["[\"", &second, "\"]"].concat()));
     assert!(two.take_erase().unwrap().contains(&second));
 }
+
+/// The ids of the events in an outbox record or a batch body.
+fn event_ids(text: &str) -> Vec<String> {
+    let record = json(text);
+    let events = record.get("events").and_then(Value::as_array).unwrap();
+    let id = |e: &Value| e.get("id").and_then(Value::as_str).unwrap().to_owned();
+    events.iter().map(id).collect()
+}
+
+#[test]
+fn two_tabs_offline_keep_each_others_unsent_events() {
+    let store = Shared::default();
+    let mut one = open(SYNC, &store, 1);
+    one.consent(&json(AGREE)).unwrap();
+    one.start(&json(RULES), true).unwrap();
+    // The network is down: the batch stays queued.
+    assert!(one.take_batch().is_some());
+    assert!(one.batch_done(0, None) > 0.0);
+    let mut two = open(SYNC, &store, 2);
+    two.start(&json(RULES), true).unwrap();
+    let both = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    // The first tab's click is queued onto what the second tab stored, not over it.
+    one.clicked(None, |selector| selector == "#banner");
+    let after_click = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    assert_eq!(after_click.len(), both.len() + 1, "{after_click:?}");
+    assert!(both.iter().all(|id| after_click.contains(id)));
+    // And the second tab's next event keeps the click.
+    two.track("newsletter").unwrap();
+    let last = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    assert_eq!(last.len(), after_click.len() + 1, "{last:?}");
+    assert!(after_click.iter().all(|id| last.contains(id)));
+    // Both tabs close; the next page sends everything they queued.
+    drop((one, two));
+    let mut next = open(SYNC, &store, 3);
+    let batch = next.take_batch().unwrap();
+    let sent = event_ids(&batch.body);
+    assert!(last.iter().all(|id| sent.contains(id)), "{sent:?}");
+}
+
+#[test]
+fn events_one_tab_delivered_are_not_sent_again_by_another() {
+    let store = Shared::default();
+    let mut one = open(SYNC, &store, 1);
+    one.consent(&json(AGREE)).unwrap();
+    one.start(&json(RULES), true).unwrap();
+    let mut two = open(SYNC, &store, 2); // restores the first tab's events
+    let first = one.take_batch().unwrap();
+    assert_eq!(one.batch_done(200, None), -1.0);
+    assert_eq!(store.get(OUTBOX_KEY), None);
+    two.start(&json(RULES), true).unwrap();
+    let second = two.take_batch().unwrap();
+    let delivered = event_ids(&first.body);
+    let again = event_ids(&second.body);
+    assert!(!again.is_empty());
+    assert!(again.iter().all(|id| !delivered.contains(id)), "{again:?}");
+}
+
+#[test]
+fn a_corrupt_stored_outbox_does_not_cost_this_tab_its_events() {
+    let store = Shared::default();
+    let mut visit = open(SYNC, &store, 1);
+    visit.consent(&json(AGREE)).unwrap();
+    visit.start(&json(RULES), true).unwrap();
+    let queued = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    store.0.borrow_mut().set(OUTBOX_KEY, "{not json").unwrap();
+    visit.track("newsletter").unwrap();
+    let kept = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    assert_eq!(kept.len(), queued.len() + 1);
+    assert!(queued.iter().all(|id| kept.contains(id)));
+}

@@ -76,6 +76,40 @@ describe("sync", () => {
     await context.close();
   });
 
+  test("two tabs offline keep each other's unsent events; all arrive once back online", async () => {
+    const context = await browser.newContext();
+    const tabs = [await context.newPage(), await context.newPage()];
+    for (const tab of tabs) {
+      await tab.goto(server.url + "/sync.html");
+      await ready(tab);
+      await delivered(tab);
+    }
+    const [a, b] = tabs;
+    const id = await visitor(a);
+    await context.setOffline(true);
+    for (let i = 0; i < 3; i++) {
+      await a.evaluate(() => window.tailor.track("from_a"));
+      await b.evaluate(() => window.tailor.track("from_b"));
+    }
+    await a.waitForTimeout(800); // both tabs' sends fail and back off
+    const names = await b.evaluate(() => JSON.parse(localStorage.getItem("tailor.outbox")).events.map((e) => e.name));
+    assert.equal(names.filter((n) => n === "from_a").length, 3, "one stored outbox holds both tabs' events");
+    assert.equal(names.filter((n) => n === "from_b").length, 3);
+    await a.close();
+    await b.close();
+    await context.setOffline(false);
+    const next = await context.newPage();
+    await next.goto(server.url + "/sync.html");
+    await ready(next);
+    await delivered(next);
+    const record = await exported(id);
+    assert.equal(count(record, "event", "from_a"), 3);
+    assert.equal(count(record, "event", "from_b"), 3);
+    const ids = record.events.map((e) => e.id);
+    assert.equal(new Set(ids).size, ids.length, "stored once each");
+    await context.close();
+  });
+
   test("withdrawing sync erases on the server and on the device; nothing more is sent", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
