@@ -181,6 +181,19 @@ function boot(window, document, entry) {
     });
     return found.map(function (img) { return { img: img, was: sourceOf(img) }; });
   }
+  function addedImages(records) {
+    var found = [];
+    for (var i = 0; i < records.length; i++) {
+      var nodes = records[i].addedNodes;
+      for (var j = 0; j < nodes.length; j++) {
+        var node = nodes[j];
+        if (node.nodeType !== 1) continue;
+        var imgs = node.nodeName === "IMG" ? [node] : node.getElementsByTagName("img");
+        for (var k = 0; k < imgs.length; k++) found.push({ img: imgs[k], was: sourceOf(imgs[k]) });
+      }
+    }
+    return found;
+  }
   var imageSheet = null;
   function holdImages(images) {
     var held = images.filter(function (n) {
@@ -292,31 +305,93 @@ function boot(window, document, entry) {
   }
 
   // ---- The engine: wasm-bindgen's glue is part of this file (the build puts `initSync` and
-  // `Tailor` beside `boot`); its WebAssembly is fetched as soon as this script runs. The build
+  // `Tailor` beside `boot`); its WebAssembly is requested as soon as this script runs. The build
   // pins it to this loader: a version in its URL (no mixed versions from caches) and its hash (no
-  // tampered engine: `fetch` checks the integrity).
+  // tampered engine: the browser checks the integrity).
+  // With the README's preload of tailor_core.wasm.js (CARRIER), the engine comes as a script: on
+  // the next page of a visit a script comes from the renderer's memory cache, where a fetch() of
+  // tailor_core.wasm waits 10-20 ms for the HTTP cache (docs/size.md). Where that script cannot
+  // run (a policy refuses it, another build's file is cached), the wasm itself is fetched, as it
+  // is without the preload (pages under Trusted Types, whose script URLs need a policy).
   var WASM = "@tailor-wasm-file@";
   var WASM_INTEGRITY = "@tailor-wasm-integrity@";
+  var CARRIER = "@tailor-carrier-file@";
+  var CARRIER_INTEGRITY = "@tailor-carrier-integrity@";
+  var ENGINE_VERSION = "@tailor-engine-version@";
+  var UNPACKER = "@tailor-unpacker@";
   var pinned = String(entry.wasmUrl || base + WASM);
   var compiled = null;
   if (typeof WebAssembly === "object") {
-    // A page that preloads the engine (`<link rel="preload" as="fetch" crossorigin
-    // href=".../tailor_core.wasm">`, the README's install) has it downloading before this script
-    // even runs; that copy is used when its hash is this build's, else the pinned URL is fetched.
+    // A page that preloads the engine (`<link rel="preload" as="script" crossorigin
+    // href=".../tailor_core.wasm.js">`, the README's install, or the older `as="fetch"` of
+    // tailor_core.wasm) has it downloading before this script even runs; that copy is used when
+    // its hash is this build's, else the pinned URL is requested.
     var early = entry.wasmUrl ? null : preloadedEngine();
-    compiled = early ? compileEngine(early).catch(function (e) {
-      if (e instanceof WebAssembly.CompileError) throw e; // refused by the page's policy: no retry
-      return compileEngine(pinned);
-    }) : compileEngine(pinned);
+    var carrier = CARRIER && early && early.script ? early.href : null;
+    var fetched = function () {
+      return early && !early.script ? compileEngine(early.href).catch(function (e) {
+        if (e instanceof WebAssembly.CompileError) throw e; // refused by the page's policy: no retry
+        return compileEngine(pinned);
+      }) : compileEngine(pinned);
+    };
+    compiled = carrier ? scriptEngine(carrier).then(null, function (e) {
+      if (e instanceof WebAssembly.CompileError) throw e;
+      return fetched();
+    }) : fetched();
     compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
   }
 
   function preloadedEngine() {
-    var links = document.querySelectorAll('link[rel="preload"][as="fetch"]');
+    var links = document.querySelectorAll('link[rel="preload"]');
     for (var i = 0; i < links.length; i++) {
-      if (/\/tailor_core\.wasm(\?|#|$)/.test(links[i].href) && links[i].href !== pinned) return links[i].href;
+      var as = links[i].getAttribute("as");
+      var href = links[i].href;
+      if (as === "script" && /\/tailor_core\.wasm\.js(\?|#|$)/.test(href)) return { href: href, script: true };
+      if (as === "fetch" && /\/tailor_core\.wasm(\?|#|$)/.test(href) && href !== pinned) return { href: href, script: false };
     }
     return null;
+  }
+
+  // The engine from tailor_core.wasm.js: a script that leaves the wasm in `__tailorEngine` as
+  // [build version, size, escape, text], the text UTF-16 with two wasm bytes per character (engineCarrier in
+  // scripts/build.mjs says why and how).
+  function scriptEngine(url) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.onload = function () {
+        var packed = window.__tailorEngine;
+        try {
+          delete window.__tailorEngine;
+          // A copy from an older deploy (the preload's URL has no version) is not this build's.
+          if (packed[0] !== ENGINE_VERSION) throw new Error("another build's engine");
+          resolve(new WebAssembly.Module(unpackEngine(packed[1], packed[2], packed[3])));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      el.onerror = reject;
+      el.crossOrigin = "anonymous";
+      // A loader checked by Subresource Integrity has its engine checked too (the preload then
+      // needs the same integrity to be reused: docs/csp.md).
+      if (script && script.integrity) el.integrity = CARRIER_INTEGRITY;
+      if (script && script.nonce) el.nonce = script.nonce;
+      el.src = url; // throws where Trusted Types guard script URLs: the wasm is fetched instead
+      document.head.appendChild(el);
+    });
+  }
+
+  // A loop over the text's characters here ran in a cold interpreter (2-6 ms, 12 ms at 4x CPU
+  // throttling); the browser's TextEncoder and a 200-byte wasm (js/unpack.wat) take well under 1.
+  function unpackEngine(size, escape, text) {
+    var tool = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(UNPACKER), function (c) {
+      return c.charCodeAt(0);
+    }))).exports;
+    var utf8 = text.length * 3; // at most 3 UTF-8 bytes a character (no surrogates)
+    tool.m.grow(Math.ceil((utf8 + size + 2) / 65536));
+    var written = new TextEncoder().encodeInto(text, new Uint8Array(tool.m.buffer, 0, utf8)).written;
+    var at = (written + 1) & ~1;
+    if (tool.u(written, at, escape) - at < size) throw new Error("the engine script is truncated");
+    return new Uint8Array(tool.m.buffer, at, size);
   }
 
   function compileEngine(url) {
@@ -453,8 +528,12 @@ function boot(window, document, entry) {
   // re-applies what is missing (idempotent, with a per-element budget against loops).
   function observe() {
     if (typeof MutationObserver !== "function") return;
-    var observer = new MutationObserver(function () {
+    var observer = new MutationObserver(function (records) {
+      // An image the parser (or a framework) adds after the decision is changed here, before it
+      // paints; within the timeout it is held like the others until its new picture can paint.
+      var added = Date.now() - loaderStart < timeoutMs ? addedImages(records) : [];
       call(function () { engine.reapply(); });
+      holdImages(added);
     });
     observer.observe(document.documentElement, {
       childList: true, subtree: true, characterData: true, attributes: true,

@@ -21,7 +21,9 @@ const budgetGzip = 40 * 1024; // issue 11: the critical path (JS + wasm before t
 
 // The engine: wasm-bindgen's `--target web` glue, turned from an ES module into plain
 // declarations (`initSync`, `Tailor`), goes into the loader itself; the optimized wasm is a file of
-// its own, tailor_core.wasm, which the loader fetches as soon as it runs. Raw wasm, not base64 in a script: base64 made the engine 27% larger compressed. The
+// its own, tailor_core.wasm, and the same bytes as a script, tailor_core.wasm.js (engineCarrier:
+// not base64, which made the engine 27% larger compressed), which the loader requests as soon as
+// it runs. The
 // loader pins the wasm by version (its URL) and hash (fetch's integrity), so the glue and the wasm
 // it was generated for never come from different builds. The glue's shape is wasm-bindgen's; a
 // change of shape fails the build here rather than in a visitor's browser.
@@ -107,12 +109,46 @@ function shortImports(wasm, glue) {
 }
 
 // The loader with the engine's name and hash filled in.
-function pinnedLoader(loader, wasmFile, integrity) {
-  const fill = (text, marker, value) => {
+function pinnedLoader(loader, fills) {
+  let text = loader;
+  for (const [marker, value] of Object.entries(fills)) {
     if (!text.includes(marker)) throw new Error("js/tailor.js lacks the " + marker + " marker");
-    return text.replace(marker, () => value);
-  };
-  return fill(fill(loader, "@tailor-wasm-file@", wasmFile), "@tailor-wasm-integrity@", integrity);
+    text = text.replace(marker, () => value);
+  }
+  return text;
+}
+
+// The engine as a script (tailor_core.wasm.js), for the script tag: a script comes from the
+// renderer's in-memory cache on the next page of a visit, where a fetch() of the wasm waits
+// 10-20 ms for the HTTP cache (docs/size.md). The file is UTF-16LE text with a byte-order mark
+// (which every browser obeys over the server's charset), so its bytes are the wasm's own bytes
+// and compress as well: each pair of wasm bytes is one character of a string literal. The few
+// characters a literal cannot hold (quote, backslash, line ends, lone surrogates) and the escape
+// character itself are written as the escape character followed by the character XOR 0x8000;
+// the least frequent character is chosen as the escape. The loader undoes it (unpackEngine).
+function engineCarrier(wasm, version) {
+  const units = new Uint16Array(Math.ceil(wasm.length / 2));
+  for (let i = 0; i < wasm.length; i++) units[i >> 1] |= wasm[i] << ((i & 1) * 8);
+  const forbidden = (u) => u === 0x0a || u === 0x0d || u === 0x22 || u === 0x5c ||
+    u === 0x2028 || u === 0x2029 || (u >= 0xd800 && u <= 0xdfff);
+  const count = new Uint32Array(0x10000);
+  for (const u of units) count[u]++;
+  let mark = -1;
+  for (let u = 0x100; u < 0x10000; u++) {
+    const usable = !forbidden(u) && !forbidden(u ^ 0x8000);
+    if (usable && (mark < 0 || count[u] < count[mark])) mark = u;
+  }
+  const out = [0xfeff];
+  const ascii = (text) => { for (const c of text) out.push(c.charCodeAt(0)); };
+  ascii(`self.__tailorEngine=["${version}",${wasm.length},${mark},"`);
+  for (const u of units) {
+    if (forbidden(u) || u === mark) out.push(mark, u ^ 0x8000);
+    else out.push(u);
+  }
+  ascii(`"];\n`);
+  const bytes = Buffer.alloc(out.length * 2);
+  out.forEach((u, i) => bytes.writeUInt16LE(u, i * 2));
+  return bytes;
 }
 
 function run(cmd, args, env = {}) {
@@ -148,6 +184,13 @@ const wasmBytes = short.wasm;
 writeFileSync(join(dist, "tailor_core.wasm"), wasmBytes);
 const digest = (alg) => createHash(alg).update(wasmBytes).digest();
 const integrity = "sha384-" + digest("sha384").toString("base64");
+const version = digest("sha256").toString("hex").slice(0, 16);
+// The loader's decoder for the engine script (js/unpack.wat), assembled by binaryen's wasm-as.
+run(join(root, "node_modules", ".bin", "wasm-as"), [join(root, "js", "unpack.wat"), "-o", join(pkg, "unpack.wasm")]);
+const unpacker = readFileSync(join(pkg, "unpack.wasm")).toString("base64");
+const carrier = engineCarrier(wasmBytes, version);
+writeFileSync(join(dist, "tailor_core.wasm.js"), carrier);
+const carrierIntegrity = "sha384-" + createHash("sha384").update(carrier).digest("base64");
 const glue = engineGlue(short.glue);
 const loader = readFileSync(join(root, "js", "tailor.js"), "utf8");
 const licence = loader.match(/^\/\*![\s\S]*?\*\//)[0];
@@ -159,7 +202,14 @@ const terse = (code, module) => minify(code, {
 });
 // The script tag's loader: one classic script that runs `boot` for its own <script> element.
 const classic = licence + "\n(function () {\n\"use strict\";\n" + glue + "\n" +
-  pinnedLoader(loaderBody, "tailor_core.wasm?v=" + digest("sha256").toString("hex").slice(0, 16), integrity) +
+  pinnedLoader(loaderBody, {
+    "@tailor-wasm-file@": "tailor_core.wasm?v=" + version,
+    "@tailor-wasm-integrity@": integrity,
+    "@tailor-carrier-file@": "tailor_core.wasm.js?v=" + version,
+    "@tailor-carrier-integrity@": carrierIntegrity,
+    "@tailor-engine-version@": version,
+    "@tailor-unpacker@": unpacker,
+  }) +
   "\nboot(window, document, { script: document.currentScript });\n})();\n";
 writeFileSync(join(dist, "tailor.js"), (await terse(classic, false)).code + "\n");
 // The ES module for bundlers: `start(options)`; the bundler finds tailor_core.wasm through
@@ -167,14 +217,22 @@ writeFileSync(join(dist, "tailor.js"), (await terse(classic, false)).code + "\n"
 const moduleSource = readFileSync(join(root, "js", "module.mjs"), "utf8");
 if (!moduleSource.includes("/* @tailor-boot@ */")) throw new Error("js/module.mjs lacks its marker");
 const esm = moduleSource.replace("/* @tailor-boot@ */", () =>
-  glue + "\n" + pinnedLoader(loaderBody, "tailor_core.wasm", integrity));
+  glue + "\n" + pinnedLoader(loaderBody, {
+    "@tailor-wasm-file@": "tailor_core.wasm",
+    "@tailor-wasm-integrity@": integrity,
+    // Bundlers emit the wasm itself (new URL(..., import.meta.url)): no script carrier.
+    "@tailor-carrier-file@": "",
+    "@tailor-carrier-integrity@": "",
+    "@tailor-engine-version@": version,
+    "@tailor-unpacker@": "",
+  }));
 writeFileSync(join(dist, "tailor.mjs"), (await terse(esm, true)).code + "\n");
 copyFileSync(join(root, "js", "tailor.d.ts"), join(dist, "tailor.d.ts"));
 copyFileSync(join(root, "js", "tailor_debug.js"), join(dist, "tailor_debug.js"));
 copyFileSync(join(root, "schema", "rules.schema.json"), join(dist, "rules.schema.json"));
 
-// Size report. The script tag loads tailor.js, which fetches tailor_core.wasm (tailor.mjs is the
-// same for bundlers, not counted twice).
+// Size report. The script tag loads tailor.js and its engine as tailor_core.wasm.js (tailor.mjs
+// and tailor_core.wasm are the same for bundlers and the fallback, not counted twice).
 function sizeOf(bytes) {
   const gzip = gzipSync(bytes, { level: 9 });
   const brotli = brotliCompressSync(bytes, {
@@ -183,7 +241,7 @@ function sizeOf(bytes) {
   return { raw: bytes.length, gzip, brotli };
 }
 const sizes = {};
-for (const name of ["tailor.js", "tailor_core.wasm", "tailor.mjs", "tailor_debug.js", "tailor.d.ts"]) {
+for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor.mjs", "tailor_debug.js", "tailor.d.ts"]) {
   const { raw, gzip, brotli } = sizeOf(readFileSync(join(dist, name)));
   sizes[name] = { raw, gzip: gzip.length, brotli: brotli.length };
   // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
@@ -197,7 +255,9 @@ for (const name of ["tailor.js", "tailor_core.wasm", "tailor.mjs", "tailor_debug
 // download in a page view (the total: the critical path plus parts loaded after the decision).
 // The opt-in debug overlay and the types are not counted. scripts/size_guard.mjs compares both
 // with the committed size-baseline.json.
-const criticalFiles = ["tailor.js", "tailor_core.wasm"];
+// The script tag downloads the engine as tailor_core.wasm.js; tailor_core.wasm is the same
+// engine for bundlers and the loader's fallback, not counted twice.
+const criticalFiles = ["tailor.js", "tailor_core.wasm.js"];
 const deferredFiles = [];
 function sum(names) {
   const out = { raw: 0, gzip: 0, brotli: 0 };
@@ -208,6 +268,8 @@ const criticalPath = sum(criticalFiles);
 const total = sum([...criticalFiles, ...deferredFiles]);
 const report = {
   files: sizes, criticalFiles, deferredFiles, criticalPath, total, budgetGzip,
+  // For pages that check tailor.js by Subresource Integrity: the preload's `integrity` (docs/csp.md).
+  integrity: { "tailor_core.wasm.js": carrierIntegrity, "tailor_core.wasm": integrity },
 };
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 

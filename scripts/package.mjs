@@ -15,7 +15,7 @@ const stage = join(out, "package");
 const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 // What the package's entry points need; a build without one of them is not packed.
-const required = ["tailor.mjs", "tailor_core.wasm", "tailor.js", "tailor.d.ts"];
+const required = ["tailor.mjs", "tailor_core.wasm", "tailor_core.wasm.js", "tailor.js", "tailor.d.ts"];
 const missing = required.filter((f) => !existsSync(join(dist, f)));
 if (missing.length) {
   throw new Error("dist/ lacks " + missing.join(", ") + ": run `node scripts/build.mjs` first");
@@ -55,13 +55,14 @@ const manifest = {
     // The script-tag install, for apps that copy or serve the files themselves.
     "./tailor.js": "./tailor.js",
     "./tailor_core.wasm": "./tailor_core.wasm",
+    "./tailor_core.wasm.js": "./tailor_core.wasm.js",
     ...(fromDist.includes("tailor_debug.js") ? { "./tailor_debug.js": "./tailor_debug.js" } : {}),
     ...(fromDist.includes("rules.schema.json") ? { "./rules.schema.json": "./rules.schema.json" } : {}),
     "./package.json": "./package.json",
   },
   files,
   // Importing the module changes nothing until start() is called; the classic script runs Tailor.
-  sideEffects: ["./tailor.js"],
+  sideEffects: ["./tailor.js", "./tailor_core.wasm.js"],
   peerDependencies: { react: "^19.0.0" },
   peerDependenciesMeta: { react: { optional: true } },
   keywords: ["personalization", "webassembly", "privacy", "react", "ab-testing"],

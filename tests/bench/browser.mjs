@@ -149,13 +149,13 @@ async function load(page, url, marks) {
  * long targets stayed hidden. */
 async function coldFigures(browser, server, storageState, prefix, network, compare) {
   const loads = Number(process.env.BENCH_COLD_LOADS || 15);
-  const times = { tailor: [], inline: [], compare: [] };
+  const times = { tailor: [], fetch: [], inline: [], compare: [] };
   const hidden = [];
   let original = 0;
   let oldPicture = 0;
-  const incomplete = { tailor: 0, inline: 0, compare: 0 };
+  const incomplete = { tailor: 0, fetch: 0, inline: 0, compare: 0 };
   for (let i = 0; i < loads; i++) {
-    for (const kind of compare ? ["tailor", "inline", "compare"] : ["tailor", "inline"]) {
+    for (const kind of ["tailor", "fetch", "inline", ...(compare ? ["compare"] : [])]) {
       const context = await browser.newContext({ storageState });
       await context.addInitScript(RECORDER);
       const page = await context.newPage();
@@ -167,7 +167,8 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
         });
       }
       // The compared build is loaded with the install it had: no preload line.
-      const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" : server.url + "/" + kind + ".html";
+      const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" :
+        server.url + (kind === "fetch" ? "/tailor-fetch.html" : "/" + kind + ".html");
       const rec = await load(page, url);
       if (rec.appliedAt === null) incomplete[kind]++;
       else times[kind].push(rec.appliedAt);
@@ -187,6 +188,9 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
   print(prefix + "inline_median_ms", median(times.inline).toFixed(1));
   print(prefix + "ratio_to_inline", (median(times.tailor) / median(times.inline)).toFixed(2) +
     (network ? "" : " (target 2.5)"));
+  // The same build with the older install (the wasm fetched): the carrier's A/B in this run.
+  print(prefix + "fetch_preload_ratio_to_inline", (median(times.fetch) / median(times.inline)).toFixed(2) +
+    " (not personalized " + incomplete.fetch + ")");
   if (compare) {
     print(prefix + "compare_not_personalized", incomplete.compare);
     print(prefix + "compare_median_ms", median(times.compare).toFixed(1));
@@ -218,11 +222,12 @@ async function flickerFigures(browser) {
     const tailor = [];
     const parsed = [];
     const inline = [];
+    const fetched = [];
     const marks = startupMarks();
     let framesWithOriginal = 0;
     let incomplete = 0;
     for (let i = 0; i < (coldOnly ? 0 : 20); i++) {
-      for (const [path, out] of [["/tailor.html", tailor], ["/inline.html", inline]]) {
+      for (const [path, out] of [["/tailor.html", tailor], ["/tailor-fetch.html", fetched], ["/inline.html", inline]]) {
         const isTailor = path === "/tailor.html";
         const rec = await load(page, server.url + path, isTailor ? marks : null);
         if (rec.appliedAt === null) incomplete++;
@@ -241,14 +246,15 @@ async function flickerFigures(browser) {
     // small page), so Tailor's time is about this plus the engine's own start-up.
     print("dom.applied.tailor_page_parsed_median_ms", median(parsed).toFixed(1));
     print("dom.applied.ratio_to_inline", (median(tailor) / median(inline)).toFixed(2) + " (budget 1.5)");
+    print("dom.applied.fetch_preload_ratio_to_inline", (median(fetched) / median(inline)).toFixed(2));
     printMarks("dom.startup.", marks);
 
     // The first page in a new tab: a new renderer process, so nothing is warm (no in-memory
     // cache, no compiled code, no locale data). Both pages are loaded the same way.
-    const fresh = { tailor: [], inline: [] };
+    const fresh = { tailor: [], "tailor-fetch": [], inline: [] };
     const freshMarks = startupMarks();
     for (let i = 0; i < (coldOnly ? 0 : 10); i++) {
-      for (const kind of ["tailor", "inline"]) {
+      for (const kind of ["tailor", "tailor-fetch", "inline"]) {
         const tab = await context.newPage();
         const rec = await load(tab, server.url + "/" + kind + ".html", kind === "tailor" ? freshMarks : null);
         if (rec.appliedAt !== null) fresh[kind].push(rec.appliedAt);
@@ -258,6 +264,7 @@ async function flickerFigures(browser) {
     print("dom.new_tab.tailor_median_ms", median(fresh.tailor).toFixed(1));
     print("dom.new_tab.inline_median_ms", median(fresh.inline).toFixed(1));
     print("dom.new_tab.ratio_to_inline", (median(fresh.tailor) / median(fresh.inline)).toFixed(2));
+    print("dom.new_tab.fetch_preload_ratio_to_inline", (median(fresh["tailor-fetch"]) / median(fresh.inline)).toFixed(2));
     printMarks("dom.new_tab.", freshMarks);
 
     // A returning visitor with an empty HTTP cache (a new session days later): a fresh browser

@@ -44,12 +44,18 @@ const INLINE_BASELINE = `<script>
   document.getElementById("banner").textContent = "Winter sale in Hokkaido";
 </script>`;
 
-/** Writes dog.svg, cat.svg, tailor.html (the README install), tailor-no-preload.html and inline.html into `site`. */
+/** Writes dog.svg, cat.svg, tailor.html (the README install), tailor-fetch.html (the wasm fetched),
+ * tailor-no-preload.html and inline.html into `site`. */
 export function benchPage(site) {
   const svg = (label) => `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160"><text x="20" y="90">${label}</text></svg>`;
   writeFileSync(join(site, "dog.svg"), svg("dog"));
   writeFileSync(join(site, "cat.svg"), svg("cat"));
   writeFileSync(join(site, "tailor.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
+<script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
+<link rel="preload" href="/dist/tailor_core.wasm.js" as="script" crossorigin>
+<script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
+  // The install with the older preload line (the wasm fetched, not taken as a script).
+  writeFileSync(join(site, "tailor-fetch.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
 <script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
 <link rel="preload" href="/dist/tailor_core.wasm" as="fetch" crossorigin>
 <script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);

@@ -19,12 +19,19 @@ after(async () => {
 const svg = (color) =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80"><rect width="120" height="80" fill="${color}"/></svg>`;
 const rules = { rules: [{ id: "hero", actions: [{ selector: "#hero", attributes: { src: "/t-img/cat.svg" } }] }] };
-const html = (timeout) => `<!doctype html>
+const HERO = '<img id="hero" data-tailor-slot="hero" src="/t-img/dog.svg" alt="hero">';
+// `later`: the hero is not in the parsed page but added 20 ms after Tailor decided (a framework
+// rendering it, or the parser reaching it after a fast decision).
+const html = (timeout, later) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Image swap</title>
 <link rel="icon" href="/favicon.svg">
 <script type="application/json" id="tailor-rules">${JSON.stringify(rules)}</script>
 <script src="/dist/tailor.js" data-timeout="${timeout}"></script>
-</head><body><img id="hero" data-tailor-slot="hero" src="/t-img/dog.svg" alt="hero"></body></html>`;
+</head><body>${later ? `<div id="box"></div><script>
+document.addEventListener("tailor:decided", () => setTimeout(() => {
+  document.getElementById("box").innerHTML = ${JSON.stringify(HERO)};
+}, 20), { once: true });
+</script>` : HERO}</body></html>`;
 
 // Every animation frame: is the hero visible while showing anything but its new, loaded picture?
 const recorder = `(() => {
@@ -45,11 +52,11 @@ const recorder = `(() => {
 // The page and its images come through routes: the original picture at once, the new one
 // `lateMs` late, and the engine script 250 ms late, so the page is parsed and the original
 // picture decoded (while hidden) before Tailor decides: the case where it used to flicker.
-async function open({ lateMs, timeout = 800 }) {
+async function open({ lateMs, timeout = 800, later = false }) {
   const context = await browser.newContext();
   await context.addInitScript(recorder);
   await context.route("**/t-img/page.html", (route) =>
-    route.fulfill({ contentType: "text/html", body: html(timeout) }));
+    route.fulfill({ contentType: "text/html", body: html(timeout, later) }));
   await context.route("**/t-img/dog.svg", (route) => route.fulfill({ contentType: "image/svg+xml", body: svg("brown") }));
   await context.route("**/t-img/cat.svg", async (route) => {
     await new Promise((resolve) => setTimeout(resolve, lateMs));
@@ -65,7 +72,7 @@ async function open({ lateMs, timeout = 800 }) {
   await page.evaluate(() => window.tailor.ready());
   await page.waitForFunction(() => {
     const img = document.getElementById("hero");
-    return img.complete && !img.hasAttribute("data-tailor-loading") && window.__tailorFrames.frames > 30;
+    return img && img.complete && !img.hasAttribute("data-tailor-loading") && window.__tailorFrames.frames > 30;
   }, null, { timeout: 10000 });
   return { context, page, consoleLog };
 }
@@ -75,6 +82,16 @@ describe("image targets", () => {
     // A timeout far beyond the 550 ms the picture takes: this case is about the hold, not the
     // timeout (a loaded CI machine must not make the timeout release it first).
     const { context, page, consoleLog } = await open({ lateMs: 300, timeout: 3000 });
+    assert.equal(await page.getAttribute("#hero", "src"), "/t-img/cat.svg");
+    const record = await page.evaluate(() => window.__tailorFrames);
+    assert.ok(record.frames > 30, `sampled ${record.frames} frames`);
+    assert.equal(record.original, 0, "frames showing the original or an unloaded picture");
+    assert.deepEqual(consoleLog.errors, []);
+    await context.close();
+  });
+
+  test("an image added after the decision is held too: its original picture is never painted", async () => {
+    const { context, page, consoleLog } = await open({ lateMs: 300, timeout: 3000, later: true });
     assert.equal(await page.getAttribute("#hero", "src"), "/t-img/cat.svg");
     const record = await page.evaluate(() => window.__tailorFrames);
     assert.ok(record.frames > 30, `sampled ${record.frames} frames`);
