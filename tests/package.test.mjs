@@ -42,7 +42,7 @@ describe("npm package", () => {
     assert.equal(manifest.version, version);
     assert.equal(manifest.type, "module");
     assert.deepEqual(Object.keys(manifest.exports).slice(0, 2), [".", "./react"]);
-    for (const file of ["tailor.mjs", "tailor.mjs.d.ts", "tailor.js", "tailor_core.wasm", "tailor.d.ts", "react.mjs", "react.d.ts", "README.md", "LICENSE"]) {
+    for (const file of ["tailor.mjs", "tailor.mjs.d.ts", "tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor.d.ts", "react.mjs", "react.d.ts", "README.md", "LICENSE"]) {
       assert.ok(existsSync(installed(file)), file);
     }
     const files = readdirSync(installed());
@@ -53,10 +53,11 @@ describe("npm package", () => {
   });
 
   test("the exports resolve from the app: module entry, React binding, script-tag files", () => {
-    const specifiers = ["tailor-sdk", "tailor-sdk/react", "tailor-sdk/tailor.js", "tailor-sdk/tailor_core.wasm", "tailor-sdk/package.json"];
+    const specifiers = ["tailor-sdk", "tailor-sdk/react", "tailor-sdk/tailor.js", "tailor-sdk/tailor_core.wasm.js",
+      "tailor-sdk/tailor_core.wasm", "tailor-sdk/package.json"];
     const resolved = JSON.parse(sh("node", ["--input-type=module", "-e",
       `console.log(JSON.stringify(${JSON.stringify(specifiers)}.map((s) => import.meta.resolve(s))))`], app));
-    const expected = ["tailor.mjs", "react.mjs", "tailor.js", "tailor_core.wasm", "package.json"];
+    const expected = ["tailor.mjs", "react.mjs", "tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "package.json"];
     assert.deepEqual(resolved.map((u) => new URL(u).pathname), expected.map((f) => installed(f)));
     assert.throws(() => sh("node", ["--input-type=module", "-e", `import.meta.resolve("tailor-sdk/size.json")`], app),
       /ERR_PACKAGE_PATH_NOT_EXPORTED/, "only what exports names");
