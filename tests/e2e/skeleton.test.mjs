@@ -118,15 +118,20 @@ describe("demo site", () => {
 });
 
 describe("bad starts show the original content and say why", () => {
-  // The engine file missing, and an engine file that is not the one this loader was built with
-  // (a half-finished deploy, a tampered copy): the loader pins the engine by version and hash.
+  // The engine files missing (the script the demo preloads and the wasm the loader falls back
+  // to), and engine files that are not the ones this loader was built with (a half-finished
+  // deploy, a tampered copy): the loader pins the engine by version and hash.
   for (const [name, breakDist] of [
-    ["the engine file is missing", () => distWithout("tailor_core.wasm")],
+    ["the engine file is missing", () => distWithout("tailor_core.wasm", "tailor_core.wasm.js")],
     ["the engine file is not the one the loader was built with", () => {
-      const dir = distWithout("tailor_core.wasm");
+      const dir = distWithout("tailor_core.wasm", "tailor_core.wasm.js");
       const core = readFileSync(join(root, "dist", "tailor_core.wasm"));
       // Still a valid module (a custom section appended), but not the bytes of this build.
       writeFileSync(join(dir, "tailor_core.wasm"), Buffer.concat([core, Buffer.from([0, 4, 3, 0x61, 0x62, 0x63])]));
+      // The engine script of another build: the same text under another version.
+      const script = readFileSync(join(root, "dist", "tailor_core.wasm.js")).toString("utf16le");
+      const other = script.replace(/__tailorEngine=\["[0-9a-f]{16}"/, '__tailorEngine=["0123456789abcdef"');
+      writeFileSync(join(dir, "tailor_core.wasm.js"), Buffer.from(other, "utf16le"));
       return dir;
     }],
   ]) {
