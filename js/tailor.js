@@ -312,7 +312,7 @@ function boot(window, document, entry) {
   // the next page of a visit a script comes from the renderer's memory cache, where a fetch() of
   // tailor_core.wasm waits 10-20 ms for the HTTP cache (docs/size.md). Where that script cannot
   // run (a policy refuses it, another build's file is cached), the wasm itself is fetched, as it
-  // is without the preload (pages under Trusted Types, whose script URLs need a policy).
+  // is without the preload.
   var WASM = "@tailor-wasm-file@";
   var WASM_INTEGRITY = "@tailor-wasm-integrity@";
   var CARRIER = "@tailor-carrier-file@";
@@ -375,13 +375,22 @@ function boot(window, document, entry) {
       // needs the same integrity to be reused: docs/csp.md).
       if (script && script.integrity) el.integrity = CARRIER_INTEGRITY;
       if (script && script.nonce) el.nonce = script.nonce;
-      el.src = url; // throws where Trusted Types guard script URLs: the wasm is fetched instead
+      el.src = scriptUrl(url); // throws where Trusted Types refuse it: the wasm is fetched instead
       document.head.appendChild(el);
     });
   }
 
   // A loop over the text's characters here ran in a cold interpreter (2-6 ms, 12 ms at 4x CPU
   // throttling); the browser's TextEncoder and a 200-byte wasm (js/unpack.wat) take well under 1.
+  // Where the page enforces Trusted Types, a script URL needs a policy: Tailor's, named "tailor",
+  // makes exactly one, the engine's (a page that lists its policies allows it with
+  // `trusted-types tailor`; docs/csp.md).
+  function scriptUrl(url) {
+    var types = window.trustedTypes;
+    if (!types || typeof types.createPolicy !== "function") return url;
+    return types.createPolicy("tailor", { createScriptURL: function () { return url; } }).createScriptURL("");
+  }
+
   function unpackEngine(size, escape, text) {
     var tool = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(UNPACKER), function (c) {
       return c.charCodeAt(0);

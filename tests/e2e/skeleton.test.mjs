@@ -193,19 +193,28 @@ describe("bad starts show the original content and say why", () => {
       "csp-wasm": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'",
       // Nonces without 'self' for scripts: the loader's nonce is all Tailor needs (its engine is fetched).
       "csp-nonce": "default-src 'self'; script-src 'nonce-tailor-e2e' 'wasm-unsafe-eval'; style-src 'self'",
-      // Trusted Types enforced: Tailor sets no script URL, so it needs no policy...
+      // Trusted Types enforced: without the engine script's preload Tailor sets no script URL, so
+      // it needs no policy...
       "csp-trusted-types": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
         "require-trusted-types-for 'script'; trusted-types tailor",
       // ... even where the page allows none.
       "csp-trusted-types-none": "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
         "require-trusted-types-for 'script'; trusted-types 'none'",
     };
+    // The same policies with the README's preload of the engine script (the loader then inserts
+    // that script, with its own nonce and, under Trusted Types, through its "tailor" policy).
+    for (const name of ["csp-nonce", "csp-trusted-types", "csp-trusted-types-none"]) {
+      POLICIES[name + "-preload"] = POLICIES[name];
+    }
     let server;
     let site;
     before(async () => {
       site = mkdtempSync(join(tmpdir(), "tailor-csp-"));
       for (const [name, policy] of Object.entries(POLICIES)) {
         const nonce = policy.match(/'nonce-([^']+)'/);
+        const nonceAttr = nonce ? ` nonce="${nonce[1]}"` : "";
+        const preload = name.endsWith("-preload")
+          ? `<link rel="preload" href="/dist/tailor_core.wasm.js" as="script" crossorigin${nonceAttr}>` : "";
         writeFileSync(join(site, name + ".html"), `<!doctype html>
 <html lang="en">
 <head>
@@ -216,7 +225,8 @@ describe("bad starts show the original content and say why", () => {
   <script type="application/json" id="tailor-rules">
   {"rules":[{"id":"always","actions":[{"selector":"#greeting","text":"Personalized"}]}]}
   </script>
-  <script${nonce ? ` nonce="${nonce[1]}"` : ""} src="/dist/tailor.js"></script>
+  ${preload}
+  <script${nonceAttr} src="/dist/tailor.js"></script>
 </head>
 <body>
   <h1 id="greeting" data-tailor-slot="greeting">Original greeting</h1>
@@ -289,9 +299,15 @@ describe("bad starts show the original content and say why", () => {
       ["under a nonce-based policy the loader's nonce is enough", "/csp-nonce.html"],
       ["with Trusted Types enforced Tailor works", "/csp-trusted-types.html"],
       ["with Trusted Types enforced and no policy allowed Tailor works and the console stays clean", "/csp-trusted-types-none.html"],
+      ["with the engine script preloaded, a nonce-based policy needs only the nonce on both tags", "/csp-nonce-preload.html"],
+      ["with the engine script preloaded, Trusted Types allowing the \"tailor\" policy is enough", "/csp-trusted-types-preload.html"],
     ]) {
       test(name, async () => {
         const page = await browser.newPage();
+        const engine = [];
+        page.on("request", (r) => {
+          if (r.url().includes("tailor_core")) engine.push(new URL(r.url()).pathname);
+        });
         const { messages, errors } = watchConsole(page);
         await page.goto(server.url + path);
         await tailorReady(page);
@@ -299,8 +315,26 @@ describe("bad starts show the original content and say why", () => {
         assert.deepEqual(errors, []);
         const logged = messages.filter((m) => m.type === "error");
         assert.deepEqual(logged, []);
+        const carried = path.endsWith("-preload.html");
+        assert.deepEqual(engine, [carried ? "/dist/tailor_core.wasm.js" : "/dist/tailor_core.wasm"]);
         await page.close();
       });
     }
+
+    test("with the engine script preloaded and no Trusted Types policy allowed, the wasm is fetched instead", async () => {
+      const page = await browser.newPage();
+      const requests = [];
+      page.on("request", (r) => {
+        if (r.url().includes("tailor_core")) requests.push(new URL(r.url()).pathname);
+      });
+      const { messages } = watchConsole(page);
+      await page.goto(server.url + "/csp-trusted-types-none-preload.html");
+      await tailorReady(page);
+      assert.equal(await greetingOf(page), "Personalized");
+      assert.deepEqual(requests, ["/dist/tailor_core.wasm.js", "/dist/tailor_core.wasm"]);
+      // The browser reports the refused policy; Tailor itself logs no error.
+      assert.deepEqual(messages.filter((m) => m.type === "error" && m.text.startsWith("Tailor:")), []);
+      await page.close();
+    });
   });
 });
