@@ -147,6 +147,9 @@ pub struct Outbox {
     dropped: u32,
     /// Ids of the batch being sent.
     in_flight: Vec<String>,
+    /// Ids of the events this tab queued and has not delivered: kept when another tab's write
+    /// lacks them (that tab had not seen them yet), where events queued elsewhere follow storage.
+    own: Vec<String>,
     /// Consecutive failures, for the backoff.
     attempt: u32,
     /// Events per batch now (halved after a 413).
@@ -180,6 +183,15 @@ impl Outbox {
     /// lift is measured on), then the oldest of any kind; each drop is counted and reported with
     /// the next batch.
     pub fn push(&mut self, event: Value, now: f64, config: &SyncConfig) {
+        let id = event.get("id").and_then(Value::as_str).map(str::to_owned);
+        self.insert(event, now, config);
+        if let Some(id) = id.filter(|id| self.queue.iter().any(|q| q.id == *id)) {
+            self.own.push(id);
+        }
+    }
+
+    /// Queues an event within the bounds (see `push`), as this tab's or as restored.
+    fn insert(&mut self, event: Value, now: f64, config: &SyncConfig) {
         let Some(id) = event.get("id").and_then(Value::as_str).map(str::to_owned) else {
             return;
         };
@@ -208,6 +220,7 @@ impl Outbox {
             let gone = self.queue.remove(victim);
             self.bytes -= gone.bytes;
             self.dropped = self.dropped.saturating_add(1);
+            crate::lists::remove_where(&mut self.own, |id| *id == gone.id);
         }
     }
 
@@ -336,6 +349,7 @@ impl Outbox {
     }
 
     fn remove(&mut self, ids: &[String]) {
+        crate::lists::remove_where(&mut self.own, |id| ids.contains(id));
         let bytes = &mut self.bytes;
         crate::lists::remove_where(&mut self.queue, |e| {
             let sent = ids.contains(&e.id);
@@ -378,7 +392,7 @@ impl Outbox {
             let ok = event.get("type").and_then(Value::as_str).is_some()
                 && event.get("at").and_then(Value::as_f64).is_some();
             if ok {
-                outbox.push(event.clone(), now, config);
+                outbox.insert(event.clone(), now, config);
             }
         }
         let dropped = stored.get("dropped").and_then(Value::as_f64).unwrap_or(0.0);
@@ -389,9 +403,13 @@ impl Outbox {
     }
 
     /// Takes the stored outbox as the queue (other tabs queue events and deliver them too),
-    /// keeping what only this tab knows: the batch it has in flight, its backoff and batch size,
-    /// and when its oldest waiting event arrived. Events another tab delivered are gone from the
-    /// stored one, so they are not sent again; events a closed tab left behind are sent with ours.
+    /// keeping what only this tab knows: its own undelivered events, the batch it has in flight,
+    /// its backoff and batch size, and when its oldest waiting event arrived. Events queued
+    /// elsewhere follow storage: gone when another tab delivered them, so not sent again; events
+    /// a closed tab left behind are sent with ours. This tab's own events stay whatever the
+    /// stored copy says: a browser passes one tab's writes to the others a little later, so a
+    /// stored copy may be a write that had not seen them yet (if another tab did deliver them,
+    /// they go once more, and the server stores each id once).
     pub fn adopt(&mut self, stored: Option<&Value>, now: f64, config: &SyncConfig) {
         let mut fresh = Outbox::default();
         if let Some(stored) = stored {
@@ -404,6 +422,16 @@ impl Outbox {
         if !self.queue.is_empty() {
             fresh.first_at = self.first_at;
         }
+        for q in &self.queue {
+            if self.own.contains(&q.id) {
+                fresh.insert(q.event.clone(), now, config);
+            }
+        }
+        let own = core::mem::take(&mut self.own);
+        fresh.own = own
+            .into_iter()
+            .filter(|id| fresh.queue.iter().any(|q| q.id == *id))
+            .collect();
         fresh.in_flight = core::mem::take(&mut self.in_flight);
         fresh.attempt = self.attempt;
         fresh.batch_events = self.batch_events;

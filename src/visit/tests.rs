@@ -774,3 +774,20 @@ fn a_corrupt_stored_outbox_does_not_cost_this_tab_its_events() {
     assert_eq!(kept.len(), queued.len() + 1);
     assert!(queued.iter().all(|id| kept.contains(id)));
 }
+
+#[test]
+fn a_stale_write_from_another_tab_does_not_cost_this_tab_its_events() {
+    let store = Shared::default();
+    let mut one = open(SYNC, &store, 1);
+    one.consent(&json(AGREE)).unwrap();
+    one.start(&json(RULES), true).unwrap();
+    let before = store.get(OUTBOX_KEY).unwrap();
+    one.track("newsletter").unwrap();
+    let tracked = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    // Another tab writes the outbox as it was before the track (its copy was not yet updated).
+    store.0.borrow_mut().set(OUTBOX_KEY, &before).unwrap();
+    one.track("newsletter").unwrap();
+    let kept = event_ids(&store.get(OUTBOX_KEY).unwrap());
+    assert!(tracked.iter().all(|id| kept.contains(id)), "{kept:?}");
+    assert_eq!(kept.len(), tracked.len() + 1);
+}

@@ -91,10 +91,16 @@ describe("sync", () => {
       await a.evaluate(() => window.tailor.track("from_a"));
       await b.evaluate(() => window.tailor.track("from_b"));
     }
-    await a.waitForTimeout(800); // both tabs' sends fail and back off
-    const names = await b.evaluate(() => JSON.parse(localStorage.getItem("tailor.outbox")).events.map((e) => e.name));
-    assert.equal(names.filter((n) => n === "from_a").length, 3, "one stored outbox holds both tabs' events");
-    assert.equal(names.filter((n) => n === "from_b").length, 3);
+    // Both tabs' sends fail and back off; each retry writes the outbox again. Chromium passes one
+    // tab's localStorage writes to the other asynchronously, so a write may not have seen the
+    // other tab's latest event yet: the next one has it back. Wait until the stored outbox holds
+    // all six in both tabs.
+    const all = () => {
+      const names = JSON.parse(localStorage.getItem("tailor.outbox") || '{"events":[]}').events.map((e) => e.name);
+      return names.filter((n) => n === "from_a").length === 3 && names.filter((n) => n === "from_b").length === 3;
+    };
+    await a.waitForFunction(all, null, { timeout: 15000 });
+    await b.waitForFunction(all, null, { timeout: 15000 });
     await a.close();
     await b.close();
     await context.setOffline(false);
