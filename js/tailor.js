@@ -334,10 +334,9 @@ function boot(window, document, entry) {
         return compileEngine(pinned);
       }) : compileEngine(pinned);
     };
-    compiled = carrier ? scriptEngine(carrier).then(null, function (e) {
-      if (e instanceof WebAssembly.CompileError) throw e;
-      return fetched();
-    }) : fetched();
+    // Whatever fails with the script (refused, missing, another build, bytes a proxy changed),
+    // the fetched wasm is tried; a policy that refuses WebAssembly refuses that one too.
+    compiled = carrier ? scriptEngine(carrier).then(null, fetched) : fetched();
     compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
   }
 

@@ -106,6 +106,19 @@ describe("the engine download", () => {
     await context.close();
   });
 
+  test("an engine script whose bytes were changed on the way (a proxy, a CDN) gives way to the wasm", async () => {
+    // This build's version, but text a transforming proxy re-encoded: the wasm no longer compiles.
+    const text = readFileSync(join(root, "dist", "tailor_core.wasm.js")).toString("utf16le");
+    const head = text.indexOf(',"', text.indexOf('",') + 2) + 2; // where the wasm's text begins
+    const mangled = Buffer.from(text.slice(0, head) + "x".repeat(64) + text.slice(head + 64), "utf16le");
+    const { context, tab, requests, consoleLog } = await open({ preload: "script", carrier: mangled });
+    assert.equal(await tab.textContent("#greeting"), "Hello, visitor!");
+    assert.equal(requests.length, 2, JSON.stringify(requests));
+    assert.match(requests[1], /^\/dist\/tailor_core\.wasm\?v=[0-9a-f]{16}$/);
+    assert.deepEqual(errorsOf(consoleLog), []);
+    await context.close();
+  });
+
   test("a loader checked by Subresource Integrity checks its engine script too", async () => {
     const { context, tab, requests, consoleLog } = await open({ preload: "script", integrity: true });
     assert.equal(await tab.textContent("#greeting"), "Hello, visitor!");

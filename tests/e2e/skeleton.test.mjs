@@ -203,7 +203,7 @@ describe("bad starts show the original content and say why", () => {
     };
     // The same policies with the README's preload of the engine script (the loader then inserts
     // that script, with its own nonce and, under Trusted Types, through its "tailor" policy).
-    for (const name of ["csp-nonce", "csp-trusted-types", "csp-trusted-types-none"]) {
+    for (const name of ["csp-strict", "csp-nonce", "csp-trusted-types", "csp-trusted-types-none"]) {
       POLICIES[name + "-preload"] = POLICIES[name];
     }
     let server;
@@ -244,19 +244,22 @@ describe("bad starts show the original content and say why", () => {
       if (site) rmSync(site, { recursive: true, force: true });
     });
 
-    test("without 'wasm-unsafe-eval' the page keeps its content and the console says why", async () => {
-      const page = await browser.newPage();
-      const { messages } = watchConsole(page);
-      await page.goto(server.url + "/csp-strict.html");
-      await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
-      await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
-      assert.equal(await greetingOf(page), "Original greeting");
-      const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
-      assert.ok(error, "a Tailor console error: " + JSON.stringify(messages));
-      assert.match(error.text, /Content-Security-Policy/);
-      assert.match(error.text, /'wasm-unsafe-eval'/);
-      await page.close();
-    });
+    // With the engine script preloaded too: its decoding needs WebAssembly as well.
+    for (const path of ["/csp-strict.html", "/csp-strict-preload.html"]) {
+      test(`without 'wasm-unsafe-eval' the page keeps its content and the console says why (${path})`, async () => {
+        const page = await browser.newPage();
+        const { messages } = watchConsole(page);
+        await page.goto(server.url + path);
+        await page.locator("#greeting").waitFor({ state: "visible", timeout: 5000 });
+        await page.waitForFunction(() => window.tailor && window.tailor.error && window.tailor.error());
+        assert.equal(await greetingOf(page), "Original greeting");
+        const error = messages.find((m) => m.type === "error" && m.text.startsWith("Tailor:"));
+        assert.ok(error, "a Tailor console error: " + JSON.stringify(messages));
+        assert.match(error.text, /Content-Security-Policy/);
+        assert.match(error.text, /'wasm-unsafe-eval'/);
+        await page.close();
+      });
+    }
 
     // docs/csp.md's recommended policy, read from the doc itself, on every demo page: Tailor, its
     // debug overlay and the demo's own scripts work, and nothing is refused.
