@@ -172,7 +172,9 @@ mkdirSync(dist, { recursive: true });
 run(join(root, "node_modules", ".bin", "wasm-opt"), [
   // The module owns its memory, which starts zero-filled, and Rust places nothing below 1 KB:
   // both let wasm-opt drop stores of zeros and fold address offsets (about -1.5 KB raw).
-  join(pkg, "tailor_core_bg.wasm"), "-Oz", "--zero-filled-memory", "--low-memory-unused",
+  // `--converge` repeats the passes while they still shrink the module: -76 B gzip for 1.6 s of
+  // build (measured at stop 20; `-Os` instead of `-Oz` +27 B, rustc's opt-level "s" +17 KB).
+  join(pkg, "tailor_core_bg.wasm"), "-Oz", "--converge", "--zero-filled-memory", "--low-memory-unused",
   ...(keepNames ? ["-g"] : ["--strip-debug", "--strip-producers"]),
   "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
   "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
