@@ -377,11 +377,16 @@ impl Outbox {
         Value::Object(record)
     }
 
+    /// Whether this version can read a stored outbox record (version 1).
+    fn readable(stored: &Value) -> bool {
+        stored.get("v").and_then(Value::as_f64) == Some(1.0)
+    }
+
     /// Restores a stored outbox; anything malformed is left out (a corrupt store loses only
     /// what cannot be read).
     pub fn decode(stored: &Value, now: f64, config: &SyncConfig) -> Outbox {
         let mut outbox = Outbox::default();
-        if stored.get("v").and_then(Value::as_f64) != Some(1.0) {
+        if !Outbox::readable(stored) {
             return outbox;
         }
         for event in stored
@@ -413,8 +418,8 @@ impl Outbox {
     pub fn adopt(&mut self, stored: Option<&Value>, now: f64, config: &SyncConfig) {
         let mut fresh = Outbox::default();
         if let Some(stored) = stored {
-            if stored.get("v").and_then(Value::as_f64) != Some(1.0) {
-                // Unreadable (corrupt, or written by a newer version): ours is all we know.
+            if !Outbox::readable(stored) {
+                // Corrupt, or written by a newer version: ours is all we know.
                 return;
             }
             fresh = Outbox::decode(stored, now, config);

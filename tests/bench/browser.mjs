@@ -154,6 +154,7 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
   let original = 0;
   let oldPicture = 0;
   const incomplete = { tailor: 0, fetch: 0, inline: 0, compare: 0 };
+  const marks = startupMarks();
   for (let i = 0; i < loads; i++) {
     for (const kind of ["tailor", "fetch", "inline", ...(compare ? ["compare"] : [])]) {
       const context = await browser.newContext({ storageState });
@@ -169,7 +170,7 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
       // The compared build is loaded with the install it had: no preload line.
       const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" :
         server.url + (kind === "fetch" ? "/tailor-fetch.html" : "/" + kind + ".html");
-      const rec = await load(page, url);
+      const rec = await load(page, url, kind === "tailor" ? marks : null);
       if (rec.appliedAt === null) incomplete[kind]++;
       else times[kind].push(rec.appliedAt);
       if (kind === "tailor") {
@@ -198,6 +199,7 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
   }
   print(prefix + "frames_showing_original", original);
   print(prefix + "frames_showing_old_picture", oldPicture + " (budget 0)");
+  printMarks(prefix, marks);
   print(prefix + "targets_hidden_median_ms", hidden.length ? median(hidden).toFixed(1) : "0");
 }
 

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, root, startServer, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, root, watchConsole } from "./harness.mjs";
 
 const files = [
   ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => join("docs", f)),
@@ -18,16 +18,7 @@ const snippets = files.flatMap((file) =>
   })),
 );
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer();
 
 describe("docs snippets", () => {
   test("the docs have JavaScript snippets to check", () => {
@@ -36,10 +27,10 @@ describe("docs snippets", () => {
 
   for (const snippet of snippets) {
     test(snippet.name, async () => {
-      const context = await browser.newContext();
+      const context = await e2e.browser.newContext();
       const page = await context.newPage();
       const { messages, errors } = watchConsole(page);
-      await page.goto(server.url + "/");
+      await page.goto(e2e.server.url + "/");
       await page.evaluate(() => window.tailor.ready());
       await page.evaluate(() => window.tailor.consent({ personalization: true }));
       await page.evaluate((code) => (0, eval)(code), snippet.code);

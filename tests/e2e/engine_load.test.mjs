@@ -6,19 +6,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, pagesDir, root, startServer, tailorStarted, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, pagesDir, root, tailorStarted, watchConsole } from "./harness.mjs";
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir });
 
 const sri = (file) => "sha384-" + createHash("sha384").update(readFileSync(join(root, "dist", file))).digest("base64");
 // `checked`: the loader's tag and the preload carry Subresource Integrity hashes of this build.
@@ -39,7 +30,7 @@ ${preload === "fetch" ? '<link rel="preload" href="/dist/tailor_core.wasm" as="f
  * `wasm` / `carrier` replace what the unversioned URL of the wasm / its script serves.
  */
 async function open({ preload, wasm, carrier, integrity = false }) {
-  const context = await browser.newContext();
+  const context = await e2e.browser.newContext();
   await context.route("**/t-load/page.html", (route) =>
     route.fulfill({ contentType: "text/html", body: page(preload, integrity) }));
   if (wasm) {
@@ -56,7 +47,7 @@ async function open({ preload, wasm, carrier, integrity = false }) {
     if (r.url().includes("tailor_core.wasm")) requests.push(new URL(r.url()).pathname + new URL(r.url()).search);
   });
   const consoleLog = watchConsole(tab);
-  await tab.goto(server.url + "/t-load/page.html");
+  await tab.goto(e2e.server.url + "/t-load/page.html");
   await tailorStarted(tab);
   return { context, tab, requests, consoleLog };
 }

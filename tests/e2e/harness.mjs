@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -70,6 +71,24 @@ export async function launchBrowser() {
       "--disable-dev-shm-usage",
     ],
   });
+}
+
+/**
+ * The usual set-up of an e2e file: Chromium and one `tailor serve` (startServer's `options`),
+ * started before the file's tests and closed after them. Read them from the returned object
+ * (`e2e.browser`, `e2e.server`) once the tests run.
+ */
+export function browserAndServer(options) {
+  const e2e = { browser: null, server: null };
+  before(async () => {
+    e2e.browser = await launchBrowser();
+    e2e.server = await startServer(options);
+  });
+  after(async () => {
+    await e2e.browser?.close();
+    await e2e.server?.stop();
+  });
+  return e2e;
 }
 
 /** Collects console messages and uncaught page errors of a page. */

@@ -2,19 +2,10 @@
 // Chromium keeps painting an image's old, decoded picture until a new `src` has loaded, so a
 // reveal right after the change would show the original picture for as long as the new one takes.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, pagesDir, watchConsole } from "./harness.mjs";
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir });
 
 const svg = (color) =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80"><rect width="120" height="80" fill="${color}"/></svg>`;
@@ -53,7 +44,7 @@ const recorder = `(() => {
 // `lateMs` late, and the engine script 250 ms late, so the page is parsed and the original
 // picture decoded (while hidden) before Tailor decides: the case where it used to flicker.
 async function open({ lateMs, timeout = 800, later = false }) {
-  const context = await browser.newContext();
+  const context = await e2e.browser.newContext();
   await context.addInitScript(recorder);
   await context.route("**/t-img/page.html", (route) =>
     route.fulfill({ contentType: "text/html", body: html(timeout, later) }));
@@ -68,7 +59,7 @@ async function open({ lateMs, timeout = 800, later = false }) {
   });
   const page = await context.newPage();
   const consoleLog = watchConsole(page);
-  await page.goto(server.url + "/t-img/page.html");
+  await page.goto(e2e.server.url + "/t-img/page.html");
   await page.evaluate(() => window.tailor.ready());
   await page.waitForFunction(() => {
     const img = document.getElementById("hero");
@@ -113,7 +104,7 @@ describe("image targets", () => {
 // The engine script arrives after data-timeout: the original content is shown, and the late
 // decision changes the page only when the site says `"late": "apply"`.
 async function lateView(config) {
-  const context = await browser.newContext();
+  const context = await e2e.browser.newContext();
   const page = await context.newPage();
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Late</title>
 <link rel="icon" href="/favicon.svg">
@@ -129,7 +120,7 @@ async function lateView(config) {
     await route.continue();
   });
   const consoleLog = watchConsole(page);
-  await page.goto(server.url + "/t-late/page.html");
+  await page.goto(e2e.server.url + "/t-late/page.html");
   await page.evaluate(() => window.tailor.ready());
   const text = await page.locator("#greeting").textContent();
   await context.close();

@@ -5,21 +5,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, outboxDelivered, pagesDir, root, startServer, tailorStarted, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, outboxDelivered, pagesDir, root, startServer, tailorStarted, watchConsole } from "./harness.mjs";
 
 const binary = process.env.TAILOR_BIN || join(root, "target", "debug", "tailor");
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ args: ["--rate-limit", "0"] });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ args: ["--rate-limit", "0"] });
 
 /** `tailor preview` as a site owner runs it; returns the printed link. */
 function previewLink(url, ...sets) {
@@ -32,7 +23,7 @@ const base64url = (text) => Buffer.from(text, "utf8").toString("base64url");
 
 /** A visitor with a real profile: answered the form (Hana, dog), allowed storing and sync. */
 async function realVisitor() {
-  const context = await browser.newContext({ timezoneId: "Asia/Tokyo", locale: "en-US" });
+  const context = await e2e.browser.newContext({ timezoneId: "Asia/Tokyo", locale: "en-US" });
   await context.addInitScript(() => {
     // Every Tailor event the page sees, and every request to the server's API.
     window.__events = [];
@@ -46,13 +37,13 @@ async function realVisitor() {
     if (new URL(r.url()).pathname.startsWith("/v1/")) api.push(r.method() + " " + new URL(r.url()).pathname);
   });
   const console = watchConsole(page);
-  await page.goto(server.url + "/");
+  await page.goto(e2e.server.url + "/");
   await tailorStarted(page);
   await page.evaluate(() => window.tailor.consent({ personalization: true, sync: true }));
   await page.fill("#about-you input[name=name]", "Hana");
   await page.selectOption("#about-you select[name=pet]", "dog");
   await page.click("#about-you button[type=submit]");
-  await page.goto(server.url + "/");
+  await page.goto(e2e.server.url + "/");
   await tailorStarted(page);
   await outboxDelivered(page);
   assert.ok(api.length > 0, "the real visitor syncs");
@@ -70,7 +61,7 @@ const text = (page, selector) => page.locator(selector).textContent();
 
 describe("preview links", () => {
   test("the page as a cat owner in Okinawa about to buy, across pages, storing and sending nothing", async () => {
-    const link = previewLink(server.url + "/", "pet=cat", "geo.region=JP-47", "stage=purchase");
+    const link = previewLink(e2e.server.url + "/", "pet=cat", "geo.region=JP-47", "stage=purchase");
     assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#tailor-preview=[A-Za-z0-9_-]+$/);
     const { context, page, api, console } = await realVisitor();
     assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/dog.svg", "the real profile: a dog");
@@ -100,7 +91,7 @@ describe("preview links", () => {
     await tailorStarted(page);
     await banner(page).waitFor();
     await page.click("#add-to-cart");
-    await page.goto(server.url + "/cats.html");
+    await page.goto(e2e.server.url + "/cats.html");
     await tailorStarted(page);
     await banner(page).waitFor();
     assert.equal(await banner(page).textContent(), "Preview: cat · JP-47 · purchase — exit");
@@ -116,7 +107,7 @@ describe("preview links", () => {
     await tailorStarted(page);
     assert.equal(await banner(page).count(), 0);
     assert.deepEqual(await session(page), ["demo-cart"], "the preview payload is gone (the demo's own cart stays)");
-    await page.goto(server.url + "/");
+    await page.goto(e2e.server.url + "/");
     await tailorStarted(page);
     assert.equal(await text(page, "#greeting"), "Welcome back, Hana! Your dog missed you.");
     assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/dog.svg");
@@ -142,7 +133,7 @@ describe("preview links", () => {
     for (const [what, code] of hostile) {
       const seen = console.messages.length;
       await page.goto("about:blank");
-      await page.goto(server.url + "/#tailor-preview=" + code);
+      await page.goto(e2e.server.url + "/#tailor-preview=" + code);
       await tailorStarted(page);
       const warnings = console.messages.slice(seen).filter((m) => m.type === "warning").map((m) => m.text);
       assert.ok(warnings.some((w) => w.includes("a preview link was refused")), `${what}: ${warnings.join(" | ")}`);
@@ -163,7 +154,7 @@ describe("preview links", () => {
   test("a site that did not opt in ignores preview links", async () => {
     const plain = await startServer({ site: pagesDir });
     try {
-      const context = await browser.newContext();
+      const context = await e2e.browser.newContext();
       const page = await context.newPage();
       const console = watchConsole(page);
       await page.goto(plain.url + "/no-debug.html#tailor-preview=" + base64url('{"pet":"cat"}'));

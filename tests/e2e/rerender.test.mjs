@@ -3,26 +3,17 @@
 // warning; a script that undoes a change 1,000 times is stopped with one warning and the page
 // stays responsive. Real loader, MutationObserver and release engine in Chromium.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { frameRecorder, launchBrowser, pagesDir, startServer, tailorStarted, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, frameRecorder, pagesDir, tailorStarted, watchConsole } from "./harness.mjs";
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir });
 
 describe("re-renders", { timeout: 60000 }, () => {
   test("a component re-rendering every 150 ms keeps the change in every frame, with no warning", async () => {
-    const page = await browser.newPage();
+    const page = await e2e.browser.newPage();
     const { messages, errors } = watchConsole(page);
     await page.addInitScript(frameRecorder("#greeting", "Welcome!"));
-    await page.goto(server.url + "/rerender.html");
+    await page.goto(e2e.server.url + "/rerender.html");
     await tailorStarted(page);
     await page.waitForFunction(() => typeof window.renders === "function" && window.renders() >= 24, null, { timeout: 10000 });
     await page.waitForTimeout(100);
@@ -38,9 +29,9 @@ describe("re-renders", { timeout: 60000 }, () => {
   });
 
   test("a script undoing a change 1,000 times is stopped with one warning, the page responsive", async () => {
-    const page = await browser.newPage();
+    const page = await e2e.browser.newPage();
     const { messages, errors } = watchConsole(page);
-    await page.goto(server.url + "/rerender.html");
+    await page.goto(e2e.server.url + "/rerender.html");
     await tailorStarted(page);
     assert.equal(await page.textContent("#fight"), "Tailor");
     const result = await page.evaluate(() => window.fight());

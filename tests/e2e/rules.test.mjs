@@ -1,28 +1,19 @@
 // DOM rules end to end: rules from a file cached on the device, the debug overlay's opt-in,
 // dataLayer events, and explain/revert through the page API.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { frameRecorder, launchBrowser, pagesDir, startServer, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, frameRecorder, pagesDir, watchConsole } from "./harness.mjs";
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir });
 
 const ready = (page) => page.evaluate(() => window.tailor.ready());
 const greeting = (page) => page.locator("#greeting").textContent();
 
 describe("rules", () => {
   test("a rules file is cached: a returning visitor is personalized without the network, no flicker", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/rules-file.html");
+    await page.goto(e2e.server.url + "/rules-file.html");
     await ready(page);
     assert.equal(await greeting(page), "Hello, cat people!");
     const cached = await page.evaluate(() => JSON.parse(localStorage.getItem("tailor.rules")));
@@ -42,9 +33,9 @@ describe("rules", () => {
   });
 
   test("decisions and exposures reach dataLayer; explain and revert work from the page", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/rules-file.html");
+    await page.goto(e2e.server.url + "/rules-file.html");
     await ready(page);
     const events = await page.evaluate(() => window.dataLayer.map((e) => e.event));
     assert.ok(events.includes("tailor:decided"), JSON.stringify(events));
@@ -64,13 +55,13 @@ describe("rules", () => {
   });
 
   test("the debug overlay needs the site's opt-in and ?tailor-debug, and says why", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/rules-file.html");
+    await page.goto(e2e.server.url + "/rules-file.html");
     await ready(page);
     assert.equal(await page.locator("#tailor-debug").count(), 0, "not without ?tailor-debug");
 
-    await page.goto(server.url + "/rules-file.html?tailor-debug");
+    await page.goto(e2e.server.url + "/rules-file.html?tailor-debug");
     await ready(page);
     const overlay = page.locator("#tailor-debug");
     await overlay.waitFor({ state: "visible", timeout: 5000 });
@@ -78,7 +69,7 @@ describe("rules", () => {
     assert.match(await row.textContent(), /applied/);
     assert.match(await page.locator("#greeting").evaluate((el) => el.style.outline), /solid/);
 
-    await page.goto(server.url + "/no-debug.html?tailor-debug");
+    await page.goto(e2e.server.url + "/no-debug.html?tailor-debug");
     await ready(page);
     await page.waitForTimeout(300);
     assert.equal(await page.locator("#tailor-debug").count(), 0, "a site that did not enable it never shows it");

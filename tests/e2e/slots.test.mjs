@@ -1,24 +1,15 @@
 // Decisions as data end to end: a plain page renders its slots itself through tailor.slot /
-// onSlot / slotShown, against the real server. Payloads, change notifications (form answer,
-// consent withdrawn, route change) and exposures counted once per page view on the server.
+// onSlot / slotShown, against the real e2e.server. Payloads, change notifications (form answer,
+// consent withdrawn, route change) and exposures counted once per page view on the e2e.server.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, outboxDelivered, pagesDir, startServer, tailorStarted, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, outboxDelivered, pagesDir, tailorStarted, watchConsole } from "./harness.mjs";
 
 const KEY = "e2e-admin-key-0123456789";
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir, args: ["--admin-key", KEY, "--rate-limit", "0"] });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir, args: ["--admin-key", KEY, "--rate-limit", "0"] });
 
 async function exported(id) {
-  const r = await fetch(`${server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
+  const r = await fetch(`${e2e.server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
   assert.equal(r.status, 200, `visitor ${id} on the server`);
   return r.json();
 }
@@ -28,10 +19,10 @@ const seen = (page) => page.evaluate(() => window.seen);
 
 describe("slots", { timeout: 60000 }, () => {
   test("the page reads the payload, hears the form answer and counts one exposure per view", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
     const { messages, errors } = watchConsole(page);
-    await page.goto(server.url + "/slots.html");
+    await page.goto(e2e.server.url + "/slots.html");
     await tailorStarted(page);
     assert.deepEqual(
       await page.evaluate(() => [window.earlySlot, window.earlyShown]),
@@ -86,9 +77,9 @@ describe("slots", { timeout: 60000 }, () => {
   });
 
   test("withdrawing consent decides again and the subscriber hears it", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/slots.html");
+    await page.goto(e2e.server.url + "/slots.html");
     await tailorStarted(page);
     await page.click("#save");
     await page.waitForFunction(() => window.seen.hero.length === 2);

@@ -4,23 +4,14 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { artifactsDir, launchBrowser, startServer, watchConsole } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { artifactsDir, browserAndServer, watchConsole } from "./harness.mjs";
 
 const KEY = "story-admin-key-0123456789";
 // Mid-January: winter in Hokkaido, summer in Sydney.
 const JANUARY = new Date("2025-01-15T03:00:00Z");
 
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ args: ["--admin-key", KEY, "--rate-limit", "0"] });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ args: ["--admin-key", KEY, "--rate-limit", "0"] });
 
 /**
  * A new anonymous visitor. `region` is what the footer picker (standing in for the site's edge)
@@ -28,7 +19,7 @@ after(async () => {
  * Tailor starts (the consent banner itself is told in step 7).
  */
 async function visitor({ region, timezoneId = "Asia/Tokyo", at, consent } = {}) {
-  const context = await browser.newContext({ timezoneId, locale: "en-US" });
+  const context = await e2e.browser.newContext({ timezoneId, locale: "en-US" });
   if (at) await context.clock.setFixedTime(at);
   await context.addInitScript(
     ({ region, consent }) => {
@@ -44,7 +35,7 @@ async function visitor({ region, timezoneId = "Asia/Tokyo", at, consent } = {}) 
 
 /** Opens a demo page and resolves with Tailor's report once it has decided. */
 async function open(page, path) {
-  await page.goto(server.url + path);
+  await page.goto(e2e.server.url + path);
   return page.evaluate(() => new Promise((resolve) => window.tailor.push((t) => resolve(t.report()))));
 }
 
@@ -54,7 +45,7 @@ const STORE = { personalization: true };
 const STORE_AND_SYNC = { personalization: true, sync: true };
 
 async function adminReport() {
-  const response = await fetch(server.url + "/v1/report", { headers: { Authorization: "Bearer " + KEY } });
+  const response = await fetch(e2e.server.url + "/v1/report", { headers: { Authorization: "Bearer " + KEY } });
   assert.equal(response.status, 200);
   return response.json();
 }
@@ -235,10 +226,10 @@ describe("the story", () => {
     assert.ok(rule.exposed.exposures >= arms.exposed);
     assert.ok(rule.lift, "both arms have visitors, so lift is computed: " + JSON.stringify(arms));
     // The HTML report the demo links to opens with the key in the URL.
-    const html = await fetch(server.url + "/report?key=" + KEY);
+    const html = await fetch(e2e.server.url + "/report?key=" + KEY);
     assert.equal(html.status, 200);
     assert.match(await html.text(), /free-shipping-week/);
-    assert.equal((await fetch(server.url + "/v1/report")).status, 401, "no key, no report");
+    assert.equal((await fetch(e2e.server.url + "/v1/report")).status, 401, "no key, no report");
   });
 
   test("7. trust: nothing stored before consent; the privacy center exports and forgets", async () => {
@@ -316,7 +307,7 @@ describe("the demo as a whole", () => {
     await page.selectOption("#region", "AU-NSW"); // reloads with the new region hint
     await page.waitForFunction(() => window.tailor.report && window.tailor.report() &&
       window.tailor.profile().profile.geo.region === "AU-NSW");
-    await page.goto(server.url + "/report?key=" + KEY);
+    await page.goto(e2e.server.url + "/report?key=" + KEY);
     assert.deepEqual(console.errors, []);
     const tailorErrors = console.messages.filter((m) => m.type === "error" && m.text.startsWith("Tailor:"));
     assert.deepEqual(tailorErrors, []);

@@ -1,26 +1,17 @@
 // Consented sync end to end: the outbox in Chromium against the real server and its database.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, outboxDelivered, pagesDir, startServer, tailorStarted } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, outboxDelivered, pagesDir, tailorStarted } from "./harness.mjs";
 
 const KEY = "e2e-admin-key-0123456789";
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir, args: ["--admin-key", KEY, "--rate-limit", "0"] });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir, args: ["--admin-key", KEY, "--rate-limit", "0"] });
 
 const ready = tailorStarted;
 const visitor = (page) => page.evaluate(() => window.tailor.profile().profile.id);
 const delivered = outboxDelivered;
 
 async function exported(id) {
-  const r = await fetch(`${server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
+  const r = await fetch(`${e2e.server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
   return r.status === 200 ? r.json() : { status: r.status };
 }
 
@@ -30,9 +21,9 @@ function count(record, type, name) {
 
 describe("sync", () => {
   test("every event arrives exactly once, also when the page reloads mid-flush", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/sync.html");
+    await page.goto(e2e.server.url + "/sync.html");
     await ready(page);
     const id = await visitor(page);
     for (let i = 0; i < 3; i++) await page.evaluate(() => window.tailor.track("product_view"));
@@ -55,9 +46,9 @@ describe("sync", () => {
   });
 
   test("offline events survive a reload and are delivered once back online", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/sync.html");
+    await page.goto(e2e.server.url + "/sync.html");
     await ready(page);
     await delivered(page);
     const id = await visitor(page);
@@ -77,10 +68,10 @@ describe("sync", () => {
   });
 
   test("two tabs offline keep each other's unsent events; all arrive once back online", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const tabs = [await context.newPage(), await context.newPage()];
     for (const tab of tabs) {
-      await tab.goto(server.url + "/sync.html");
+      await tab.goto(e2e.server.url + "/sync.html");
       await ready(tab);
       await delivered(tab);
     }
@@ -105,7 +96,7 @@ describe("sync", () => {
     await b.close();
     await context.setOffline(false);
     const next = await context.newPage();
-    await next.goto(server.url + "/sync.html");
+    await next.goto(e2e.server.url + "/sync.html");
     await ready(next);
     await delivered(next);
     const record = await exported(id);
@@ -117,9 +108,9 @@ describe("sync", () => {
   });
 
   test("withdrawing sync erases on the server and on the device; nothing more is sent", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/sync.html");
+    await page.goto(e2e.server.url + "/sync.html");
     await ready(page);
     await page.evaluate(() => window.tailor.track("before"));
     await delivered(page);

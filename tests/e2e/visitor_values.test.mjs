@@ -1,34 +1,25 @@
 // Visitor values with control characters and a hostile stored erase queue, end to end: Chromium
-// against the real server.
+// against the real e2e.server.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { launchBrowser, outboxDelivered, pagesDir, startServer, tailorStarted } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { browserAndServer, outboxDelivered, pagesDir, tailorStarted } from "./harness.mjs";
 
 const KEY = "e2e-admin-key-0123456789";
-let browser;
-let server;
-before(async () => {
-  browser = await launchBrowser();
-  server = await startServer({ site: pagesDir, args: ["--admin-key", KEY, "--rate-limit", "0"] });
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = browserAndServer({ site: pagesDir, args: ["--admin-key", KEY, "--rate-limit", "0"] });
 
 const ready = tailorStarted;
 const delivered = outboxDelivered;
 
 async function exported(id) {
-  const r = await fetch(`${server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
+  const r = await fetch(`${e2e.server.url}/v1/visitors/${id}`, { headers: { authorization: "Bearer " + KEY } });
   return r.status === 200 ? r.json() : { status: r.status };
 }
 
 describe("visitor values", () => {
   test("a control character in a visitor value costs neither the value nor the events", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "/sync.html");
+    await page.goto(e2e.server.url + "/sync.html");
     await ready(page);
     const id = await page.evaluate(() => window.tailor.profile().profile.id);
     await page.evaluate(() => {
@@ -43,7 +34,7 @@ describe("visitor values", () => {
   });
 
   test("invalid stored erase ids are dropped and never reach a URL", async () => {
-    const context = await browser.newContext();
+    const context = await e2e.browser.newContext();
     const page = await context.newPage();
     const good = "0123456789abcdef0123456789abcdef";
     await page.addInitScript((good) => {
@@ -54,7 +45,7 @@ describe("visitor values", () => {
     }, good);
     const deletes = [];
     page.on("request", (r) => { if (r.method() === "DELETE") deletes.push(new URL(r.url()).pathname); });
-    await page.goto(server.url + "/sync.html");
+    await page.goto(e2e.server.url + "/sync.html");
     await ready(page);
     await page.waitForFunction(() => !localStorage.getItem("tailor.erase"), null, { timeout: 20000 });
     assert.deepEqual(deletes, ["/v1/visitors/" + good]);
