@@ -5,7 +5,8 @@
 use crate::context::{Device, PageContext};
 use crate::prelude::*;
 use js_sys::{Array, Date, Object, Reflect};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 pub fn context(now: f64) -> PageContext {
@@ -35,11 +36,24 @@ pub fn context(now: f64) -> PageContext {
     ctx
 }
 
-/// `Intl.DateTimeFormat().resolvedOptions().timeZone`, e.g. `Asia/Tokyo`. The first use of
-/// `Intl` in a page's process loads the browser's locale data: 36 ms measured in a new Chromium
-/// tab. So a visit asks only when the profile has no time zone yet, and otherwise checks it
-/// after the page has been decided (see `Visit::flush`).
+#[wasm_bindgen]
+extern "C" {
+    /// `Temporal.Now.timeZoneId()`; throws where the browser has no `Temporal`.
+    #[wasm_bindgen(js_namespace = ["Temporal", "Now"], js_name = timeZoneId, catch)]
+    fn temporal_time_zone() -> Result<String, JsValue>;
+}
+
+/// The visitor's IANA time zone, e.g. `Asia/Tokyo`: `Temporal.Now.timeZoneId()`, else
+/// `Intl.DateTimeFormat().resolvedOptions().timeZone` (the same name in Chromium, aliases such as
+/// `Asia/Calcutta` included). `Temporal` answers in well under 0.1 ms in a new tab, where the
+/// first `Intl.DateTimeFormat` of a page's process loads the browser's locale data: 14-31 ms
+/// measured in a new Chromium tab (stop 20). Where only `Intl` is there, a visit asks only when
+/// the profile has no time zone yet, and otherwise checks it after the page has been decided
+/// (see `Visit::flush`).
 pub fn time_zone() -> Option<String> {
+    if let Ok(zone) = temporal_time_zone() {
+        return Some(zone);
+    }
     let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
     Reflect::get(&format.resolved_options(), &"timeZone".into())
         .ok()?

@@ -51,7 +51,8 @@ pub trait Host: Clock + RandomSource {
     /// The context of a page view starting at `now`: URL, referrer, language, screen, local
     /// time. The time zone is left out: see [`Host::time_zone`].
     fn context(&mut self, now: f64) -> PageContext;
-    /// The platform's time zone (`Intl`), e.g. `Asia/Tokyo`. Costly on its first use in a tab.
+    /// The platform's time zone, e.g. `Asia/Tokyo` (`Temporal`, else `Intl`, which is costly on its
+    /// first use in a tab).
     fn time_zone(&mut self) -> Option<String>;
     /// Topic lists the page declares before its body (`<meta name="tailor:topics">`), each
     /// comma-separated.

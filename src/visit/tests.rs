@@ -16,7 +16,7 @@ struct TestHost {
     random: SeededRandom,
     url: String,
     zone: Option<String>,
-    /// How often the time zone was asked for (the costly `Intl` call in a browser).
+    /// How often the time zone was asked for (costly in a browser with only `Intl`).
     zone_asked: usize,
     head: Vec<String>,
     body: Vec<String>,

@@ -203,6 +203,31 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
   print(prefix + "targets_hidden_median_ms", hidden.length ? median(hidden).toFixed(1) : "0");
 }
 
+/** A first visit with an empty HTTP cache (a fresh context, nothing in storage): no rule of the
+ * bench page matches a new visitor, so this prints when Tailor has decided (the `tailor:decided`
+ * mark) against when the page was parsed; with `compare`, the other build on the same page. */
+async function firstVisitFigures(browser, server, compare) {
+  const loads = Number(process.env.BENCH_COLD_LOADS || 15);
+  const decided = { tailor: [], compare: [] };
+  const parsed = [];
+  for (let i = 0; i < loads; i++) {
+    for (const kind of ["tailor", ...(compare ? ["compare"] : [])]) {
+      const context = await browser.newContext();
+      await context.addInitScript(RECORDER);
+      const page = await context.newPage();
+      const marks = startupMarks();
+      const rec = await load(page, (kind === "compare" ? compare.url : server.url) + "/tailor.html", marks);
+      if (marks["tailor:decided"].length) decided[kind].push(marks["tailor:decided"][0]);
+      if (kind === "tailor" && rec.parsedAt !== null) parsed.push(rec.parsedAt);
+      await context.close();
+    }
+  }
+  print("dom.first_visit_empty_cache.decided_median_ms", median(decided.tailor).toFixed(1) +
+    " (decided in " + decided.tailor.length + " of " + loads + ")");
+  print("dom.first_visit_empty_cache.page_parsed_median_ms", median(parsed).toFixed(1));
+  if (compare) print("dom.first_visit_empty_cache.compare_decided_median_ms", median(decided.compare).toFixed(1));
+}
+
 async function flickerFigures(browser) {
   const site = mkdtempSync(join(tmpdir(), "tailor-flicker-"));
   benchPage(site);
@@ -278,6 +303,7 @@ async function flickerFigures(browser) {
         if (o.origin === server.url) visitor.origins.push({ ...o, origin: compare.url });
       }
     }
+    await firstVisitFigures(browser, server, compare);
     await coldFigures(browser, server, visitor, "dom.empty_cache.", null, compare);
     await coldFigures(browser, server, visitor, "dom.throttled_9mbit_40ms.", { latency: 40, mbit: 9 }, compare);
     await coldFigures(browser, server, visitor, "dom.throttled_1_6mbit_150ms.", { latency: 150, mbit: 1.6 }, compare);

@@ -176,38 +176,78 @@ describe("profile", () => {
   });
 });
 
-// The time zone is read from the browser only when the profile has none: the first use of Intl
-// in a tab costs tens of milliseconds, so a returning visitor is decided with the stored place
-// and the zone is checked after the decision. A visitor who travelled gets the new place from
-// their next page on.
+// The time zone comes from `Temporal.Now.timeZoneId()` where the browser has it (Chromium does),
+// else from Intl. Intl is read only when the profile has no zone: its first use in a tab costs
+// tens of milliseconds, so a returning visitor is decided with the stored place and the zone is
+// checked after the decision. A visitor who travelled gets the new place from their next page
+// on. Each test runs as is and with `Temporal` hidden (a browser with Intl only).
+const hideTemporal = () => {
+  delete globalThis.Temporal;
+};
+
 describe("time zone", () => {
-  test("a new visitor is placed at once; a travelling one from the next page on", async () => {
-    const tokyo = await browser.newContext({ timezoneId: "Asia/Tokyo" });
-    let page = await tokyo.newPage();
+  for (const [label, init] of [["Temporal", null], ["Intl only", hideTemporal]]) {
+    test(`a new visitor is placed at once; a travelling one from the next page on (${label})`, async () => {
+      const tokyo = await browser.newContext({ timezoneId: "Asia/Tokyo" });
+      if (init) await tokyo.addInitScript(init);
+      let page = await tokyo.newPage();
+      await page.goto(pages.url + "/travel.html");
+      await ready(page);
+      assert.equal(await page.locator("#place").textContent(), "Japan");
+      await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile") || "{}").geo);
+      const visitor = await tokyo.storageState();
+      await tokyo.close();
+
+      const sydney = await browser.newContext({ timezoneId: "Australia/Sydney", storageState: visitor });
+      if (init) await sydney.addInitScript(init);
+      page = await sydney.newPage();
+      const { errors } = watchConsole(page);
+      await page.goto(pages.url + "/travel.html");
+      await ready(page);
+      assert.equal(await page.locator("#place").textContent(), "Japan", "decided with the stored place");
+      await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile")).geo.tz === "Australia/Sydney");
+      await page.reload();
+      await ready(page);
+      assert.equal(await page.locator("#place").textContent(), "Australia");
+      assert.deepEqual(errors, []);
+      await sydney.close();
+    });
+  }
+
+  test("with Temporal the zone is read from it and Intl is never loaded", async () => {
+    const context = await browser.newContext({ timezoneId: "Asia/Tokyo" });
+    await context.addInitScript(() => {
+      const Original = Intl.DateTimeFormat;
+      window.__intlCalls = 0;
+      Intl.DateTimeFormat = function (...args) {
+        window.__intlCalls++;
+        return new Original(...args);
+      };
+      const zone = Temporal.Now.timeZoneId;
+      window.__temporalCalls = 0;
+      Temporal.Now.timeZoneId = function () {
+        window.__temporalCalls++;
+        return zone.call(this);
+      };
+    });
+    const page = await context.newPage();
     await page.goto(pages.url + "/travel.html");
     await ready(page);
     assert.equal(await page.locator("#place").textContent(), "Japan");
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile") || "{}").geo);
-    const visitor = await tokyo.storageState();
-    await tokyo.close();
-
-    const sydney = await browser.newContext({ timezoneId: "Australia/Sydney", storageState: visitor });
-    page = await sydney.newPage();
-    const { errors } = watchConsole(page);
-    await page.goto(pages.url + "/travel.html");
-    await ready(page);
-    assert.equal(await page.locator("#place").textContent(), "Japan", "decided with the stored place");
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem("tailor.profile")).geo.tz === "Australia/Sydney");
+    assert.deepEqual(await page.evaluate(() => [window.__temporalCalls > 0, window.__intlCalls]), [true, 0],
+      "a new visitor is placed from Temporal");
+    await page.waitForFunction(() => localStorage.getItem("tailor.profile"));
     await page.reload();
     await ready(page);
-    assert.equal(await page.locator("#place").textContent(), "Australia");
-    assert.deepEqual(errors, []);
-    await sydney.close();
+    await page.waitForFunction(() => window.__temporalCalls > 0); // checked after the decision
+    assert.equal(await page.evaluate(() => window.__intlCalls), 0);
+    await context.close();
   });
 
   for (const timezoneId of ["Asia/Tokyo", "UTC"]) {
-    test(`a returning visitor in ${timezoneId} is decided before Intl is asked`, async () => {
+    test(`a returning visitor in ${timezoneId} is decided before Intl is asked (Intl only)`, async () => {
       const context = await browser.newContext({ timezoneId });
+      await context.addInitScript(hideTemporal);
       await context.addInitScript(() => {
         const Original = Intl.DateTimeFormat;
         window.__intlCalls = [];
