@@ -147,19 +147,24 @@ async function load(page, url, marks) {
  * holding the returning visitor's storage, with CDP network emulation when `network` is given;
  * prints the medians, the ratio, the frames with original content or an old picture, and how
  * long targets stayed hidden. */
-async function coldFigures(browser, server, storageState, prefix, network, compare) {
+async function coldFigures(browser, server, storageState, prefix, network, compare, cpu) {
   const loads = Number(process.env.BENCH_COLD_LOADS || 15);
-  const times = { tailor: [], fetch: [], inline: [], compare: [] };
+  const times = { tailor: [], fetch: [], inline: [], compare: [], remote: [] };
   const hidden = [];
   let original = 0;
   let oldPicture = 0;
-  const incomplete = { tailor: 0, fetch: 0, inline: 0, compare: 0 };
+  const incomplete = { tailor: 0, fetch: 0, inline: 0, compare: 0, remote: 0 };
   const marks = startupMarks();
   for (let i = 0; i < loads; i++) {
-    for (const kind of ["tailor", "fetch", "inline", ...(compare ? ["compare"] : [])]) {
+    // With `cpu` (a CDP slowdown factor), also the install with a rules file (`data-rules`).
+    for (const kind of ["tailor", "fetch", "inline", ...(compare ? ["compare"] : []), ...(cpu ? ["remote"] : [])]) {
       const context = await browser.newContext({ storageState });
       await context.addInitScript(RECORDER);
       const page = await context.newPage();
+      if (cpu) {
+        const cdp = await context.newCDPSession(page);
+        await cdp.send("Emulation.setCPUThrottlingRate", { rate: cpu });
+      }
       if (network) {
         const cdp = await context.newCDPSession(page);
         const bytesPerSecond = (network.mbit * 1e6) / 8;
@@ -169,7 +174,7 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
       }
       // The compared build is loaded with the install it had: no preload line.
       const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" :
-        server.url + (kind === "fetch" ? "/tailor-fetch.html" : "/" + kind + ".html");
+        server.url + (kind === "fetch" ? "/tailor-fetch.html" : kind === "remote" ? "/tailor-remote.html" : "/" + kind + ".html");
       const rec = await load(page, url, kind === "tailor" ? marks : null);
       if (rec.appliedAt === null) incomplete[kind]++;
       else times[kind].push(rec.appliedAt);
@@ -192,6 +197,10 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
   // The same build with the older install (the wasm fetched): the carrier's A/B in this run.
   print(prefix + "fetch_preload_ratio_to_inline", (median(times.fetch) / median(times.inline)).toFixed(2) +
     " (not personalized " + incomplete.fetch + ")");
+  if (cpu) {
+    print(prefix + "rules_file_ratio_to_inline", (median(times.remote) / median(times.inline)).toFixed(2) +
+      " (not personalized " + incomplete.remote + ")");
+  }
   if (compare) {
     print(prefix + "compare_not_personalized", incomplete.compare);
     print(prefix + "compare_median_ms", median(times.compare).toFixed(1));
@@ -240,6 +249,10 @@ async function flickerFigures(browser) {
     await page.goto(server.url + "/tailor.html");
     await page.evaluate(() => window.tailor.ready());
     await page.evaluate(() => { window.tailor.set("pet", "cat"); window.tailor.set("name", "Hana"); });
+    // The rules file's copy on the device, as a returning visitor of tailor-remote.html has it.
+    await page.goto(server.url + "/tailor-remote.html");
+    await page.evaluate(() => window.tailor.ready());
+    await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("tailor.rules")));
     // BENCH_COMPARE_DIST=<another build's dist/>: the cold cases also load that build's Tailor,
     // interleaved with this one's and the inline page (an A/B that survives machine noise).
     // BENCH_COLD_ONLY=1 skips the same-tab and new-tab cases.
@@ -307,6 +320,7 @@ async function flickerFigures(browser) {
     await coldFigures(browser, server, visitor, "dom.empty_cache.", null, compare);
     await coldFigures(browser, server, visitor, "dom.throttled_9mbit_40ms.", { latency: 40, mbit: 9 }, compare);
     await coldFigures(browser, server, visitor, "dom.throttled_1_6mbit_150ms.", { latency: 150, mbit: 1.6 }, compare);
+    await coldFigures(browser, server, visitor, "dom.cpu_4x_empty_cache.", null, compare, 4);
     await compare?.stop();
     await context.close();
   } finally {

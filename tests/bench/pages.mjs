@@ -45,7 +45,7 @@ const INLINE_BASELINE = `<script>
 </script>`;
 
 /** Writes dog.svg, cat.svg, tailor.html (the README install), tailor-fetch.html (the wasm fetched),
- * tailor-no-preload.html and inline.html into `site`. */
+ * tailor-no-preload.html, tailor-remote.html (rules from rules.json) and inline.html into `site`. */
 export function benchPage(site) {
   const svg = (label) => `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160"><text x="20" y="90">${label}</text></svg>`;
   writeFileSync(join(site, "dog.svg"), svg("dog"));
@@ -63,6 +63,12 @@ export function benchPage(site) {
   writeFileSync(join(site, "tailor-no-preload.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
 <script type="application/json" id="tailor-rules">${JSON.stringify(fiftyRules())}</script>
 <script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
+  // The rules as a file (`data-rules`): a returning visitor decides with the copy cached on the
+  // device and fetches the file after the decision.
+  writeFileSync(join(site, "rules.json"), JSON.stringify(fiftyRules()));
+  writeFileSync(join(site, "tailor-remote.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
+<link rel="preload" href="/dist/tailor_core.wasm.js" as="script" crossorigin>
+<script src="/dist/tailor.js" data-rules="/rules.json"></script></head><body>${BODY}</body></html>`);
   writeFileSync(join(site, "inline.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Inline</title></head>
 <body>${BODY}${INLINE_BASELINE}</body></html>`);
 }
