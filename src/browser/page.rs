@@ -38,9 +38,10 @@ pub fn context(now: f64) -> PageContext {
 
 #[wasm_bindgen]
 extern "C" {
-    /// `Temporal.Now.timeZoneId()`; throws where the browser has no `Temporal`.
+    /// `Temporal.Now.timeZoneId()`; throws where the browser has no `Temporal`. Taken as any
+    /// value: a page's own `Temporal` may answer with something that is not a string.
     #[wasm_bindgen(js_namespace = ["Temporal", "Now"], js_name = timeZoneId, catch)]
-    fn temporal_time_zone() -> Result<String, JsValue>;
+    fn temporal_time_zone() -> Result<JsValue, JsValue>;
 }
 
 /// The visitor's IANA time zone, e.g. `Asia/Tokyo`: `Temporal.Now.timeZoneId()`, else
@@ -51,7 +52,7 @@ extern "C" {
 /// the profile has no time zone yet, and otherwise checks it after the page has been decided
 /// (see `Visit::flush`).
 pub fn time_zone() -> Option<String> {
-    if let Ok(zone) = temporal_time_zone() {
+    if let Some(zone) = temporal_time_zone().ok().and_then(|zone| zone.as_string()) {
         return Some(zone);
     }
     let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());

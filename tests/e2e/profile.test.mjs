@@ -244,6 +244,21 @@ describe("time zone", () => {
     await context.close();
   });
 
+  for (const [label, answer] of [["answers with no name", "() => 42"], ["throws", "() => { throw new Error('no zone'); }"]]) {
+    test(`a page's own Temporal that ${label} leaves Intl to place the visitor`, async () => {
+      const context = await browser.newContext({ timezoneId: "Asia/Tokyo" });
+      await context.addInitScript(`Object.defineProperty(globalThis, "Temporal", {
+        value: { Now: { timeZoneId: ${answer} } }, configurable: true, writable: true });`);
+      const page = await context.newPage();
+      const { errors } = watchConsole(page);
+      await page.goto(pages.url + "/travel.html");
+      await ready(page);
+      assert.equal(await page.locator("#place").textContent(), "Japan");
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+
   for (const timezoneId of ["Asia/Tokyo", "UTC"]) {
     test(`a returning visitor in ${timezoneId} is decided before Intl is asked (Intl only)`, async () => {
       const context = await browser.newContext({ timezoneId });
