@@ -2,8 +2,8 @@
 //! language, local time), handed over by the shell as plain data.
 //!
 //! The shell reads `location.href`, `document.referrer`, `screen.width`, `navigator.language`,
-//! the JavaScript `Date` (local hour, weekday, month, time-zone offset) and
-//! the IANA time zone (`Temporal.Now.timeZoneId()`, else `Intl`); this module turns them into condition
+//! the JavaScript `Date` (local hour, weekday, month, time-zone offset) and the IANA time zone
+//! (`Temporal.Now.timeZoneId()`, else `Intl`); this module turns them into condition
 //! attributes. It never reads the platform itself, so "what would a visitor at 8 am on a phone in
 //! Sydney see" is just a value. Every string here is visitor-controlled and is treated as data,
 //! clipped to a bound.
