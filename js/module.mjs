@@ -12,7 +12,8 @@
  *   rulesUrl?: string (a rules file, as data-rules), config?: object (as #tailor-config),
  *   timeout?: number (ms, as data-timeout), late?: "apply", consent?: string, geo?: string,
  *   debug?: boolean, wasmUrl?: string | URL (where tailor_core.wasm is served, when the bundler
- *   does not emit it beside this module) }
+ *   does not emit it beside this module), toolsUrl?: string | URL (the same for
+ *   tailor_tools.wasm, the engine a preview link or ?tailor-debug loads) }
  */
 export function start(options) {
   var o = options || {};
@@ -31,6 +32,8 @@ export function start(options) {
     config: o.config || null,
     // This exact form lets bundlers find the wasm and emit it with the app.
     wasmUrl: o.wasmUrl || new URL("./tailor_core.wasm", import.meta.url),
+    // The engine with the site owner's tools, fetched only for a preview link or ?tailor-debug.
+    toolsUrl: o.toolsUrl || new URL("./tailor_tools.wasm", import.meta.url),
   });
   var tailor = window.tailor;
   return Promise.resolve(tailor.ready()).then(function () {

@@ -5,7 +5,7 @@
 // The build wraps this function twice (scripts/build.mjs), each time beside wasm-bindgen's glue:
 // dist/tailor.js runs it from the script tag (`entry.script`, whose data-* attributes configure
 // it); dist/tailor.mjs exports `start(options)`, which runs it with `entry.data`, `entry.rules`,
-// `entry.config` and `entry.wasmUrl` given by the app.
+// `entry.config`, `entry.wasmUrl` and `entry.toolsUrl` given by the app.
 function boot(window, document, entry) {
   "use strict";
 
@@ -319,9 +319,21 @@ function boot(window, document, entry) {
   var CARRIER_INTEGRITY = "@tailor-carrier-integrity@";
   var ENGINE_VERSION = "@tailor-engine-version@";
   var UNPACKER = "@tailor-unpacker@";
+  // The site owner's tools (preview links, the debug overlay's report) are in a second build of
+  // the engine, tailor_tools.wasm, which visitors never download: a page view takes it instead
+  // only when it opens a preview link, stays in preview (this tab's sessionStorage) or asks for
+  // the overlay. It is fetched, pinned the same way; the preloaded engine script goes unused.
+  var TOOLS = "@tailor-tools-file@";
+  var TOOLS_INTEGRITY = "@tailor-tools-integrity@";
+  var PREVIEW_KEY = "tailor.preview";
+  var PREVIEW_LINK = /(?:^#|&)tailor-preview=([^&]*)/;
+  var DEBUG_PARAM = /[?&]tailor-debug(=|&|$)/;
   var pinned = String(entry.wasmUrl || base + WASM);
   var compiled = null;
-  if (typeof WebAssembly === "object") {
+  if (typeof WebAssembly === "object" && toolsWanted()) {
+    compiled = compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY);
+    compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+  } else if (typeof WebAssembly === "object") {
     // A page that preloads the engine (`<link rel="preload" as="script" crossorigin
     // href=".../tailor_core.wasm.js">`, the README's install, or the older `as="fetch"` of
     // tailor_core.wasm) has it downloading before this script even runs; that copy is used when
@@ -329,15 +341,24 @@ function boot(window, document, entry) {
     var early = entry.wasmUrl ? null : preloadedEngine();
     var carrier = CARRIER && early && early.script ? early.href : null;
     var fetched = function () {
-      return early && !early.script ? compileEngine(early.href).catch(function (e) {
+      return early && !early.script ? compileEngine(early.href, WASM_INTEGRITY).catch(function (e) {
         if (e instanceof WebAssembly.CompileError) throw e; // refused by the page's policy: no retry
-        return compileEngine(pinned);
-      }) : compileEngine(pinned);
+        return compileEngine(pinned, WASM_INTEGRITY);
+      }) : compileEngine(pinned, WASM_INTEGRITY);
     };
     // Whatever fails with the script (refused, missing, another build, bytes a proxy changed),
     // the fetched wasm is tried; a policy that refuses WebAssembly refuses that one too.
     compiled = carrier ? scriptEngine(carrier).then(null, fetched) : fetched();
     compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+  }
+
+  function toolsWanted() {
+    if (PREVIEW_LINK.test(location.hash) || DEBUG_PARAM.test(location.search)) return true;
+    try {
+      return sessionStorage.getItem(PREVIEW_KEY) !== null;
+    } catch (e) {
+      return false; // no sessionStorage: no preview
+    }
   }
 
   function preloadedEngine() {
@@ -402,12 +423,12 @@ function boot(window, document, entry) {
     return new Uint8Array(tool.m.buffer, at, size);
   }
 
-  function compileEngine(url) {
+  function compileEngine(url, integrity) {
     var refused = function (why) {
       return new Error("could not load " + url + " (missing, blocked by the page's Content-Security-Policy, " +
         "or not the file this loader was built with" + why + ")");
     };
-    return fetch(url, { credentials: "same-origin", integrity: WASM_INTEGRITY }).then(function (response) {
+    return fetch(url, { credentials: "same-origin", integrity: integrity }).then(function (response) {
       if (!response.ok) throw refused("; HTTP " + response.status);
       return response.arrayBuffer();
     }, function () {
@@ -572,7 +593,7 @@ function boot(window, document, entry) {
 
   function debugRequested() {
     var enabled = config.debug === true || data.debug === "true";
-    return enabled && /[?&]tailor-debug(=|&|$)/.test(location.search);
+    return enabled && DEBUG_PARAM.test(location.search);
   }
 
   function listen() {
@@ -855,13 +876,12 @@ function boot(window, document, entry) {
   // engine checks the payload, refuses a hostile one, and stores, counts and sends nothing while
   // previewing. sessionStorage keeps the payload (and nothing else) so every page of this tab
   // stays in preview until the visitor exits.
-  var PREVIEW_KEY = "tailor.preview";
   function preview(engine) {
     // A link pasted over the page it names changes only the fragment: load it as a page.
     window.addEventListener("hashchange", function () {
       if (/tailor-preview=/.test(location.hash)) location.reload();
     });
-    var found = /(?:^#|&)tailor-preview=([^&]*)/.exec(location.hash);
+    var found = PREVIEW_LINK.exec(location.hash);
     var text = null;
     try {
       text = found ? previewText(found[1]) : sessionStorage.getItem(PREVIEW_KEY);

@@ -1,5 +1,6 @@
 // Builds the script-tag SDK into dist/: the Rust engine for wasm32, wasm-bindgen (--target web),
-// wasm-opt, the engine (tailor_core.wasm; its glue goes into the loader), the loader (tailor.js),
+// wasm-opt, the engine (tailor_core.wasm; its glue goes into the loader) and the same engine with
+// the site owner's tools (tailor_tools.wasm), the loader (tailor.js),
 // the ES module for bundlers (tailor.mjs) and the TypeScript
 // types; then prints the size report (raw, gzip -9,
 // brotli) and writes it to dist/size.json for the benches and the budget test.
@@ -61,7 +62,9 @@ function leb(n) {
   } while (n);
   return out;
 }
-function shortImports(wasm, glue) {
+// `names` (the map an earlier call returned) renames a second build of the engine the same way,
+// so one glue serves both; an import that map lacks fails the build.
+function shortImports(wasm, glue, names = null) {
   let p = 8;
   const read = () => {
     let r = 0, shift = 0, b;
@@ -89,11 +92,15 @@ function shortImports(wasm, glue) {
       else if (kind === 3) p += 2;
       else throw new Error("shortImports: unknown import kind " + kind);
       if (module !== "./tailor_core_bg.js") throw new Error("shortImports: an import from " + module);
-      const short = i.toString(36);
+      const short = names ? names.get(field) : i.toString(36);
+      if (short === undefined) throw new Error("shortImports: the tools engine's glue has no " + field);
       renamed.set(field, short);
       body.push(1, 0x77, ...leb(short.length), ...Buffer.from(short), ...wasm.subarray(descStart, p));
     }
     if (p !== end) throw new Error("shortImports: the import section did not parse");
+    const section = Buffer.from([2, ...leb(body.length), ...body]);
+    const renamedWasm = Buffer.concat([wasm.subarray(0, at), section, wasm.subarray(end)]);
+    if (names) return { wasm: renamedWasm, glue: null, names };
     let out = glue.replace('"./tailor_core_bg.js": import0', "w: import0");
     for (const [field, short] of renamed) {
       const key = new RegExp("^(\\s+)" + field + ": function", "gm");
@@ -102,8 +109,7 @@ function shortImports(wasm, glue) {
       out = out.replace(key, "$1" + JSON.stringify(short) + ": function");
     }
     if (out.includes("tailor_core_bg.js")) throw new Error("shortImports: the glue still names its module");
-    const section = Buffer.from([2, ...leb(body.length), ...body]);
-    return { wasm: Buffer.concat([wasm.subarray(0, at), section, wasm.subarray(end)]), glue: out };
+    return { wasm: renamedWasm, glue: out, names: renamed };
   }
   throw new Error("shortImports: the wasm has no import section");
 }
@@ -155,45 +161,63 @@ function run(cmd, args, env = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
 }
 
-run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "tailor", "--lib"]);
-rmSync(pkg, { recursive: true, force: true });
-run("wasm-bindgen", [
-  join(root, "target/wasm32-unknown-unknown/release/tailor.wasm"),
-  "--target", "web", "--out-dir", pkg, "--out-name", "tailor_core",
-  ...(keepNames ? [] : ["--remove-name-section", "--remove-producers-section"]),
-]);
+// Two builds of one engine: the visitors' (tailor_core.wasm) and the site owner's, which adds
+// preview links and the debug overlay's report (feature `tools`: tailor_tools.wasm, fetched only
+// for a preview link or `?tailor-debug`; every visitor downloads 2.9 KB gzip less, docs/size.md).
+// One glue, the tools build's, serves both: the build fails unless wasm-bindgen generated the
+// same glue for each (the same exports, the same imports).
+function engineBuild(name, features) {
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "tailor", "--lib", ...features]);
+  const out = join(pkg, name);
+  run("wasm-bindgen", [
+    join(root, "target/wasm32-unknown-unknown/release/tailor.wasm"),
+    "--target", "web", "--out-dir", out, "--out-name", "tailor_core",
+    ...(keepNames ? [] : ["--remove-name-section", "--remove-producers-section"]),
+  ]);
+  // wasm-opt from the npm binaryen package (pinned in package.json): Debian's binaryen 108 breaks
+  // the externref table that wasm-bindgen emits when reference types are on (rustc's default).
+  // The features enabled are those rustc enables by default for wasm32; every browser Tailor
+  // supports has them.
+  run(join(root, "node_modules", ".bin", "wasm-opt"), [
+    // The module owns its memory, which starts zero-filled, and Rust places nothing below 1 KB:
+    // both let wasm-opt drop stores of zeros and fold address offsets (about -1.5 KB raw).
+    // `--converge` repeats the passes while they still shrink the module: -76 B gzip for 1.6 s of
+    // build (measured at stop 20; `-Os` instead of `-Oz` +27 B, rustc's opt-level "s" +17 KB).
+    join(out, "tailor_core_bg.wasm"), "-Oz", "--converge", "--zero-filled-memory", "--low-memory-unused",
+    ...(keepNames ? ["-g"] : ["--strip-debug", "--strip-producers"]),
+    "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
+    "-o", join(out, "tailor_core_opt.wasm"),
+  ]);
+  return { wasm: readFileSync(join(out, "tailor_core_opt.wasm")), glue: readFileSync(join(out, "tailor_core.js"), "utf8") };
+}
 
+rmSync(pkg, { recursive: true, force: true });
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-// wasm-opt from the npm binaryen package (pinned in package.json): Debian's binaryen 108 breaks
-// the externref table that wasm-bindgen emits when reference types are on (rustc's default).
-// The features enabled are those rustc enables by default for wasm32; every browser Tailor
-// supports has them.
-run(join(root, "node_modules", ".bin", "wasm-opt"), [
-  // The module owns its memory, which starts zero-filled, and Rust places nothing below 1 KB:
-  // both let wasm-opt drop stores of zeros and fold address offsets (about -1.5 KB raw).
-  // `--converge` repeats the passes while they still shrink the module: -76 B gzip for 1.6 s of
-  // build (measured at stop 20; `-Os` instead of `-Oz` +27 B, rustc's opt-level "s" +17 KB).
-  join(pkg, "tailor_core_bg.wasm"), "-Oz", "--converge", "--zero-filled-memory", "--low-memory-unused",
-  ...(keepNames ? ["-g"] : ["--strip-debug", "--strip-producers"]),
-  "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
-  "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
-  "-o", join(pkg, "tailor_core_opt.wasm"),
-]);
-const short = shortImports(readFileSync(join(pkg, "tailor_core_opt.wasm")),
-  readFileSync(join(pkg, "tailor_core.js"), "utf8"));
+const toolsBuild = engineBuild("tools", ["--features", "tools"]);
+const coreBuild = engineBuild("core", []);
+if (coreBuild.glue !== toolsBuild.glue) {
+  throw new Error("the tools engine's glue differs from the visitors' engine's: the `tools` feature may not change exports or imports");
+}
+const tools = shortImports(toolsBuild.wasm, toolsBuild.glue);
+const short = shortImports(coreBuild.wasm, null, tools.names);
+const pin = (bytes) => ({
+  integrity: "sha384-" + createHash("sha384").update(bytes).digest("base64"),
+  version: createHash("sha256").update(bytes).digest("hex").slice(0, 16),
+});
+writeFileSync(join(dist, "tailor_tools.wasm"), tools.wasm);
+const toolsPin = pin(tools.wasm);
 const wasmBytes = short.wasm;
 writeFileSync(join(dist, "tailor_core.wasm"), wasmBytes);
-const digest = (alg) => createHash(alg).update(wasmBytes).digest();
-const integrity = "sha384-" + digest("sha384").toString("base64");
-const version = digest("sha256").toString("hex").slice(0, 16);
+const { integrity, version } = pin(wasmBytes);
 // The loader's decoder for the engine script (js/unpack.wat), assembled by binaryen's wasm-as.
 run(join(root, "node_modules", ".bin", "wasm-as"), [join(root, "js", "unpack.wat"), "-o", join(pkg, "unpack.wasm")]);
 const unpacker = readFileSync(join(pkg, "unpack.wasm")).toString("base64");
 const carrier = engineCarrier(wasmBytes, version);
 writeFileSync(join(dist, "tailor_core.wasm.js"), carrier);
 const carrierIntegrity = "sha384-" + createHash("sha384").update(carrier).digest("base64");
-const glue = engineGlue(short.glue);
+const glue = engineGlue(tools.glue);
 const loader = readFileSync(join(root, "js", "tailor.js"), "utf8");
 const licence = loader.match(/^\/\*![\s\S]*?\*\//)[0];
 const loaderBody = loader.replace(licence, "");
@@ -207,6 +231,8 @@ const classic = licence + "\n(function () {\n\"use strict\";\n" + glue + "\n" +
   pinnedLoader(loaderBody, {
     "@tailor-wasm-file@": "tailor_core.wasm?v=" + version,
     "@tailor-wasm-integrity@": integrity,
+    "@tailor-tools-file@": "tailor_tools.wasm?v=" + toolsPin.version,
+    "@tailor-tools-integrity@": toolsPin.integrity,
     "@tailor-carrier-file@": "tailor_core.wasm.js?v=" + version,
     "@tailor-carrier-integrity@": carrierIntegrity,
     "@tailor-engine-version@": version,
@@ -222,6 +248,8 @@ const esm = moduleSource.replace("/* @tailor-boot@ */", () =>
   glue + "\n" + pinnedLoader(loaderBody, {
     "@tailor-wasm-file@": "tailor_core.wasm",
     "@tailor-wasm-integrity@": integrity,
+    "@tailor-tools-file@": "tailor_tools.wasm",
+    "@tailor-tools-integrity@": toolsPin.integrity,
     // Bundlers emit the wasm itself (new URL(..., import.meta.url)): no script carrier.
     "@tailor-carrier-file@": "",
     "@tailor-carrier-integrity@": "",
@@ -243,7 +271,7 @@ function sizeOf(bytes) {
   return { raw: bytes.length, gzip, brotli };
 }
 const sizes = {};
-for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor.mjs", "tailor_debug.js", "tailor.d.ts"]) {
+for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor.mjs", "tailor_tools.wasm", "tailor_debug.js", "tailor.d.ts"]) {
   const { raw, gzip, brotli } = sizeOf(readFileSync(join(dist, name)));
   sizes[name] = { raw, gzip: gzip.length, brotli: brotli.length };
   // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
@@ -255,7 +283,8 @@ for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tai
 }
 // What a page downloads before Tailor can decide (the critical path), and everything it may
 // download in a page view (the total: the critical path plus parts loaded after the decision).
-// The opt-in debug overlay and the types are not counted. scripts/size_guard.mjs compares both
+// The site owner's tools (tailor_tools.wasm, the engine that previews and reports to the opt-in
+// debug overlay, and the overlay itself) and the types are not counted: no visitor downloads them. scripts/size_guard.mjs compares both
 // with the committed size-baseline.json.
 // The script tag downloads the engine as tailor_core.wasm.js; tailor_core.wasm is the same
 // engine for bundlers and the loader's fallback, not counted twice.
@@ -271,7 +300,7 @@ const total = sum([...criticalFiles, ...deferredFiles]);
 const report = {
   files: sizes, criticalFiles, deferredFiles, criticalPath, total, budgetGzip,
   // For pages that check tailor.js by Subresource Integrity: the preload's `integrity` (docs/csp.md).
-  integrity: { "tailor_core.wasm.js": carrierIntegrity, "tailor_core.wasm": integrity },
+  integrity: { "tailor_core.wasm.js": carrierIntegrity, "tailor_core.wasm": integrity, "tailor_tools.wasm": toolsPin.integrity },
 };
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 

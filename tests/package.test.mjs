@@ -42,7 +42,7 @@ describe("npm package", () => {
     assert.equal(manifest.version, version);
     assert.equal(manifest.type, "module");
     assert.deepEqual(Object.keys(manifest.exports).slice(0, 2), [".", "./react"]);
-    for (const file of ["tailor.mjs", "tailor.mjs.d.ts", "tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor.d.ts", "react.mjs", "react.d.ts", "README.md", "LICENSE"]) {
+    for (const file of ["tailor.mjs", "tailor.mjs.d.ts", "tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor_tools.wasm", "tailor.d.ts", "react.mjs", "react.d.ts", "README.md", "LICENSE"]) {
       assert.ok(existsSync(installed(file)), file);
     }
     const files = readdirSync(installed());
@@ -84,6 +84,10 @@ describe("npm package", () => {
     assert.ok(readFileSync(join(app, "dist", "assets", wasm[0])).equals(readFileSync(installed("tailor_core.wasm"))));
     const js = assets.filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(app, "dist", "assets", f), "utf8")).join("\n");
     assert.ok(js.includes(wasm[0]), "the bundle names the emitted wasm");
+    // The engine a preview link or ?tailor-debug loads is emitted too (and requested only then).
+    const tools = assets.filter((f) => /^tailor_tools-[\w-]+\.wasm$/.test(f));
+    assert.equal(tools.length, 1, "the tools engine is an asset of the build: " + assets.join(", "));
+    assert.ok(js.includes(tools[0]), "the bundle names the emitted tools engine");
 
     const server = await startServer({ site: join(app, "dist") });
     const browser = await launchBrowser();
@@ -100,6 +104,14 @@ describe("npm package", () => {
       assert.deepEqual(errors.map(String), []);
       assert.deepEqual(messages.filter((m) => m.type === "error" || m.type === "warning"), [],
         "no console errors: the page's CSP allows only 'self' and 'wasm-unsafe-eval'");
+      // ?tailor-debug runs the tools engine, found where the bundler emitted it.
+      await page.goto(server.url + "/?tailor-debug");
+      await page.waitForFunction(() => window.tailor && window.tailor.report() && window.tailor.report().matched);
+      const engines = await page.evaluate(() => performance.getEntriesByType("resource")
+        .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+      assert.deepEqual(engines, ["/assets/" + tools[0]]);
+      assert.deepEqual(await page.evaluate(() => window.tailor.report().matched), ["greet"]);
+      assert.deepEqual(errors.map(String), []);
     } finally {
       await browser.close();
       await server.stop();

@@ -56,9 +56,11 @@ impl Tailor {
     /// Call it before `start`. From then on nothing is stored (storage is left as it was),
     /// nothing is sent, no exposure or conversion is counted, the visitor's real profile is not
     /// read, and held-out visitors see what the rules show. Returns false when the site does not
-    /// allow previews or the payload is refused (each with a console warning).
+    /// allow previews or the payload is refused (each with a console warning). Only the tools
+    /// engine (feature `tools`) previews; the visitors' engine returns false, and the loader
+    /// never asks it.
     pub fn preview(&mut self, payload: &str) -> bool {
-        self.visit.preview(payload)
+        cfg!(feature = "tools") && self.visit.preview(payload)
     }
 
     /// Counts this page view, decides with `rules` (JSON text, or the value `JSON.parse`
@@ -109,10 +111,15 @@ impl Tailor {
         js_json::to_js(&self.visit.explain(&ids))
     }
 
-    /// For the debug overlay: the attributes rules saw and every rule's outcome and reason.
+    /// For the debug overlay: the attributes rules saw and every rule's outcome and reason
+    /// (`null` from the visitors' engine, which has no overlay: feature `tools`).
     #[wasm_bindgen(js_name = debugInfo)]
     pub fn debug_info(&self) -> JsValue {
-        js_json::to_js(&self.visit.debug_info())
+        if cfg!(feature = "tools") {
+            js_json::to_js(&self.visit.debug_info())
+        } else {
+            JsValue::NULL
+        }
     }
 
     /// Adds the topics marked in the body (`data-tailor-topic`); the loader calls it once the

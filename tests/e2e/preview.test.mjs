@@ -168,4 +168,43 @@ describe("preview links", () => {
       await plain.stop();
     }
   });
+  test("visitors never download the site owner's tools: only a preview link, the tab it previews and ?tailor-debug do", async () => {
+    const context = await e2e.browser.newContext();
+    const page = await context.newPage();
+    const console = watchConsole(page);
+    // The engine files this page view requested (resource timing lists cached ones too).
+    const engines = () => page.evaluate(() => performance.getEntriesByType("resource")
+      .map((e) => new URL(e.name).pathname).filter((p) => /\/tailor_(core|tools)/.test(p)).sort());
+    await page.goto(e2e.server.url + "/");
+    await tailorStarted(page);
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js"], "a visitor: the preloaded engine only");
+    assert.equal(await page.evaluate(() => window.tailor.report().matched.length > 0), true);
+
+    await page.goto("about:blank");
+    await page.goto(previewLink(e2e.server.url + "/", "pet=cat"));
+    await tailorStarted(page);
+    await banner(page).waitFor();
+    // The page's preload still fetches the visitors' engine; the tools engine is what runs.
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js", "/dist/tailor_tools.wasm"]);
+    assert.equal(await page.locator("#hero-img").getAttribute("src"), "/img/cat.svg");
+
+    await page.goto(e2e.server.url + "/cats.html");
+    await tailorStarted(page);
+    await banner(page).waitFor();
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js", "/dist/tailor_tools.wasm"], "the tab stays in preview");
+
+    await banner(page).locator("button").click(); // exit
+    await page.waitForLoadState("load");
+    await tailorStarted(page);
+    assert.equal(await banner(page).count(), 0);
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js"], "out of preview: the visitors' engine again");
+
+    await page.goto(e2e.server.url + "/?tailor-debug");
+    await tailorStarted(page);
+    await page.locator("#tailor-debug").waitFor();
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js", "/dist/tailor_tools.wasm"]);
+    assert.match(await page.locator("#tailor-debug").textContent(), /hero/, "the overlay reports the rules");
+    assert.deepEqual(console.errors, []);
+    await context.close();
+  });
 });
