@@ -105,8 +105,9 @@ describe("npm package", () => {
       assert.deepEqual(messages.filter((m) => m.type === "error" || m.type === "warning"), [],
         "no console errors: the page's CSP allows only 'self' and 'wasm-unsafe-eval'");
       // ?tailor-debug runs the tools engine, found where the bundler emitted it.
+      const decidedAgain = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("Tailor decided"), timeout: 10000 });
       await page.goto(server.url + "/?tailor-debug");
-      await page.waitForFunction(() => window.tailor && window.tailor.report() && window.tailor.report().matched);
+      await decidedAgain;
       const engines = await page.evaluate(() => performance.getEntriesByType("resource")
         .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
       assert.deepEqual(engines, ["/assets/" + tools[0]]);
