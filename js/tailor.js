@@ -330,10 +330,12 @@ function boot(window, document, entry) {
   var DEBUG_PARAM = /[?&]tailor-debug(=|&|$)/;
   var pinned = String(entry.wasmUrl || base + WASM);
   var compiled = null;
-  if (typeof WebAssembly === "object" && toolsWanted()) {
-    compiled = compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY);
+  if (typeof WebAssembly === "object") {
+    compiled = toolsWanted() ? compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY) : visitorsEngine();
     compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
-  } else if (typeof WebAssembly === "object") {
+  }
+
+  function visitorsEngine() {
     // A page that preloads the engine (`<link rel="preload" as="script" crossorigin
     // href=".../tailor_core.wasm.js">`, the README's install, or the older `as="fetch"` of
     // tailor_core.wasm) has it downloading before this script even runs; that copy is used when
@@ -348,8 +350,7 @@ function boot(window, document, entry) {
     };
     // Whatever fails with the script (refused, missing, another build, bytes a proxy changed),
     // the fetched wasm is tried; a policy that refuses WebAssembly refuses that one too.
-    compiled = carrier ? scriptEngine(carrier).then(null, fetched) : fetched();
-    compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
+    return carrier ? scriptEngine(carrier).then(null, fetched) : fetched();
   }
 
   function toolsWanted() {
