@@ -216,7 +216,7 @@ run(join(root, "node_modules", ".bin", "wasm-as"), [join(root, "js", "unpack.wat
 const unpacker = readFileSync(join(pkg, "unpack.wasm")).toString("base64");
 const carrier = engineCarrier(wasmBytes, version);
 writeFileSync(join(dist, "tailor_core.wasm.js"), carrier);
-const carrierIntegrity = "sha384-" + createHash("sha384").update(carrier).digest("base64");
+const carrierIntegrity = pin(carrier).integrity;
 const glue = engineGlue(tools.glue);
 const loader = readFileSync(join(root, "js", "tailor.js"), "utf8");
 const licence = loader.match(/^\/\*![\s\S]*?\*\//)[0];
