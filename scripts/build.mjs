@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { minify } from "terser";
+import { wasmOpt } from "./wasm_opt.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // TAILOR_NAMES=1 keeps the wasm's function names, for reading a start-up profile
@@ -174,21 +175,7 @@ function engineBuild(name, features) {
     "--target", "web", "--out-dir", out, "--out-name", "tailor_core",
     ...(keepNames ? [] : ["--remove-name-section", "--remove-producers-section"]),
   ]);
-  // wasm-opt from the npm binaryen package (pinned in package.json): Debian's binaryen 108 breaks
-  // the externref table that wasm-bindgen emits when reference types are on (rustc's default).
-  // The features enabled are those rustc enables by default for wasm32; every browser Tailor
-  // supports has them.
-  run(join(root, "node_modules", ".bin", "wasm-opt"), [
-    // The module owns its memory, which starts zero-filled, and Rust places nothing below 1 KB:
-    // both let wasm-opt drop stores of zeros and fold address offsets (about -1.5 KB raw).
-    // `--converge` repeats the passes while they still shrink the module: -76 B gzip for 1.6 s of
-    // build (measured at stop 20; `-Os` instead of `-Oz` +27 B, rustc's opt-level "s" +17 KB).
-    join(out, "tailor_core_bg.wasm"), "-Oz", "--converge", "--zero-filled-memory", "--low-memory-unused",
-    ...(keepNames ? ["-g"] : ["--strip-debug", "--strip-producers"]),
-    "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
-    "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
-    "-o", join(out, "tailor_core_opt.wasm"),
-  ]);
+  wasmOpt(join(out, "tailor_core_bg.wasm"), join(out, "tailor_core_opt.wasm"), { keepNames });
   return { wasm: readFileSync(join(out, "tailor_core_opt.wasm")), glue: readFileSync(join(out, "tailor_core.js"), "utf8") };
 }
 
