@@ -259,7 +259,7 @@ async function flickerFigures(browser) {
     await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith("tailor.rules")));
     // BENCH_COMPARE_DIST=<another build's dist/>: the cold cases also load that build's Tailor,
     // interleaved with this one's and the inline page (an A/B that survives machine noise).
-    // BENCH_COLD_ONLY=1 skips the same-tab and new-tab cases.
+    // BENCH_COLD_ONLY=1 skips the same-tab and new-tab cases, BENCH_WARM_ONLY=1 the others.
     const compareDist = process.env.BENCH_COMPARE_DIST;
     const compare = compareDist ? await startServer({ site, dist: compareDist }) : null;
     const coldOnly = process.env.BENCH_COLD_ONLY === "1";
@@ -313,6 +313,10 @@ async function flickerFigures(browser) {
 
     // A returning visitor with an empty HTTP cache (a new session days later): a fresh browser
     // context per load with the visitor's storage, on loopback and on throttled networks.
+    if (process.env.BENCH_WARM_ONLY === "1") {
+      await context.close();
+      return;
+    }
     const visitor = await context.storageState();
     // The compared build is on another origin: the same returning visitor there too.
     if (compare) {
