@@ -374,7 +374,7 @@ function boot(window, document, entry) {
   }
 
   // The engine from tailor_core.wasm.js: a script that leaves the wasm in `__tailorEngine` as
-  // [build version, size, escape, text], the text UTF-16 with two wasm bytes per character (engineCarrier in
+  // [build version, size, escape, flip, text], the text UTF-16 with two wasm bytes per character (engineCarrier in
   // scripts/build.mjs says why and how).
   function scriptEngine(url) {
     return new Promise(function (resolve, reject) {
@@ -385,7 +385,7 @@ function boot(window, document, entry) {
           delete window.__tailorEngine;
           // A copy from an older deploy (the preload's URL has no version) is not this build's.
           if (packed[0] !== ENGINE_VERSION) throw new Error("another build's engine");
-          resolve(new WebAssembly.Module(unpackEngine(packed[1], packed[2], packed[3])));
+          resolve(new WebAssembly.Module(unpackEngine(packed[1], packed[2], packed[3], packed[4])));
         } catch (e) {
           reject(e);
         }
@@ -412,7 +412,7 @@ function boot(window, document, entry) {
     return types.createPolicy("tailor", { createScriptURL: function () { return url; } }).createScriptURL("");
   }
 
-  function unpackEngine(size, escape, text) {
+  function unpackEngine(size, escape, flip, text) {
     var tool = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(UNPACKER), function (c) {
       return c.charCodeAt(0);
     }))).exports;
@@ -420,7 +420,7 @@ function boot(window, document, entry) {
     tool.m.grow(Math.ceil((utf8 + size + 2) / 65536));
     var written = new TextEncoder().encodeInto(text, new Uint8Array(tool.m.buffer, 0, utf8)).written;
     var at = (written + 1) & ~1;
-    if (tool.u(written, at, escape) - at < size) throw new Error("the engine script is truncated");
+    if (tool.u(written, at, escape, flip) - at < size) throw new Error("the engine script is truncated");
     return new Uint8Array(tool.m.buffer, at, size);
   }
 

@@ -2,11 +2,12 @@
 ;; back into the engine's bytes at native speed: the loader writes the text into memory as UTF-8
 ;; with the browser's TextEncoder, then `u` reads it one character at a time and stores each
 ;; character as two little-endian bytes, undoing the escapes (the escape character, then the
-;; character XOR 0x8000). The text holds no surrogates (the build escapes them), so a character
-;; is one to three UTF-8 bytes. Returns where the output ends.
+;; character XOR 0x8000) and the build's flip of every byte (each was XORed with `$flip`). The
+;; text holds no surrogates (the build escapes them), so a character is one to three UTF-8 bytes.
+;; Returns where the output ends.
 (module
   (memory (export "m") 1)
-  (func (export "u") (param $n i32) (param $o i32) (param $esc i32) (result i32)
+  (func (export "u") (param $n i32) (param $o i32) (param $esc i32) (param $flip i32) (result i32)
     (local $i i32) (local $b i32) (local $c i32) (local $escaped i32)
     (block $done
       (loop $next
@@ -39,7 +40,7 @@
               (then
                 (local.set $escaped (i32.const 1))
                 (br $next)))))
-        (i32.store16 (local.get $o) (local.get $c))
+        (i32.store16 (local.get $o) (i32.xor (local.get $c) (i32.mul (local.get $flip) (i32.const 0x101))))
         (local.set $o (i32.add (local.get $o) (i32.const 2)))
         (br $next)))
     (local.get $o)))
