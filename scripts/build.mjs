@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { minify } from "terser";
 import { wasmOpt } from "./wasm_opt.mjs";
+import { uleb, wasmSections } from "./wasm_sections.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // TAILOR_NAMES=1 keeps the wasm's function names, for reading a start-up profile
@@ -53,66 +54,38 @@ function engineGlue(glue) {
 // glue carry every name, and the hashes do not compress. Each import becomes `w` / a base-36
 // number in the wasm's import section and in the glue's import object alike (about -2 KB gzip
 // over both files); a glue whose import object has another shape fails the build.
-function leb(n) {
-  const out = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-}
 // `names` (the map an earlier call returned) renames a second build of the engine the same way,
 // so one glue serves both; an import that map lacks fails the build.
 function shortImports(wasm, glue, names = null) {
-  let p = 8;
-  const read = () => {
-    let r = 0, shift = 0, b;
-    do { b = wasm[p++]; r |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-    return r >>> 0;
-  };
-  const name = () => { const n = read(); const text = wasm.subarray(p, p + n).toString(); p += n; return text; };
-  while (p < wasm.length) {
-    const at = p;
-    const id = wasm[p++];
-    const size = read();
-    const end = p + size;
-    if (id !== 2) { p = end; continue; }
-    const count = read();
-    const body = [...leb(count)];
-    const renamed = new Map();
-    for (let i = 0; i < count; i++) {
-      const module = name();
-      const field = name();
-      const descStart = p;
-      const kind = wasm[p++];
-      if (kind === 0) read();
-      else if (kind === 1) { p++; const flags = read(); read(); if (flags & 1) read(); }
-      else if (kind === 2) { const flags = read(); read(); if (flags & 1) read(); }
-      else if (kind === 3) p += 2;
-      else throw new Error("shortImports: unknown import kind " + kind);
-      if (module !== "./tailor_core_bg.js") throw new Error("shortImports: an import from " + module);
-      const short = names ? names.get(field) : i.toString(36);
-      if (short === undefined) throw new Error("shortImports: the tools engine's glue has no " + field);
-      renamed.set(field, short);
-      body.push(1, 0x77, ...leb(short.length), ...Buffer.from(short), ...wasm.subarray(descStart, p));
-    }
-    if (p !== end) throw new Error("shortImports: the import section did not parse");
-    const section = Buffer.from([2, ...leb(body.length), ...body]);
-    const renamedWasm = Buffer.concat([wasm.subarray(0, at), section, wasm.subarray(end)]);
-    if (names) return { wasm: renamedWasm, glue: null, names };
-    let out = glue.replace('"./tailor_core_bg.js": import0', "w: import0");
-    for (const [field, short] of renamed) {
-      const key = new RegExp("^(\\s+)" + field + ": function", "gm");
-      const hits = out.match(key);
-      if (!hits || hits.length !== 1) throw new Error("shortImports: the glue names " + field + " " + (hits ? hits.length : 0) + " times");
-      out = out.replace(key, "$1" + JSON.stringify(short) + ": function");
-    }
-    if (out.includes("tailor_core_bg.js")) throw new Error("shortImports: the glue still names its module");
-    return { wasm: renamedWasm, glue: out, names: renamed };
+  const section = wasmSections(wasm).find((s) => s.id === 2);
+  if (!section) throw new Error("shortImports: the wasm has no import section");
+  const r = section.reader();
+  const count = r.u32();
+  const body = [uleb(count)];
+  const renamed = new Map();
+  for (let i = 0; i < count; i++) {
+    const { module, field, desc } = r.importEntry();
+    if (module !== "./tailor_core_bg.js") throw new Error("shortImports: an import from " + module);
+    const short = names ? names.get(field) : i.toString(36);
+    if (short === undefined) throw new Error("shortImports: the tools engine's glue has no " + field);
+    renamed.set(field, short);
+    body.push(uleb(1), Buffer.from("w"), uleb(short.length), Buffer.from(short), desc);
   }
-  throw new Error("shortImports: the wasm has no import section");
+  if (r.p !== section.end) throw new Error("shortImports: the import section did not parse");
+  const contents = Buffer.concat(body);
+  const renamedWasm = Buffer.concat([
+    wasm.subarray(0, section.at), Buffer.from([2]), uleb(contents.length), contents, wasm.subarray(section.end),
+  ]);
+  if (names) return { wasm: renamedWasm, glue: null, names };
+  let out = glue.replace('"./tailor_core_bg.js": import0', "w: import0");
+  for (const [field, short] of renamed) {
+    const key = new RegExp("^(\\s+)" + field + ": function", "gm");
+    const hits = out.match(key);
+    if (!hits || hits.length !== 1) throw new Error("shortImports: the glue names " + field + " " + (hits ? hits.length : 0) + " times");
+    out = out.replace(key, "$1" + JSON.stringify(short) + ": function");
+  }
+  if (out.includes("tailor_core_bg.js")) throw new Error("shortImports: the glue still names its module");
+  return { wasm: renamedWasm, glue: out, names: renamed };
 }
 
 // The loader with the engine's name and hash filled in.

@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bodySizes, importedFunctions, uleb, wasmSections } from "./wasm_sections.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -44,72 +45,13 @@ export function wasmOpt(input, output, { keepNames = false } = {}) {
 
 /** The module with a name section naming its functions so that names sort by body size. */
 function namedBySize(wasm) {
-  let p = 8;
-  const leb = () => {
-    let r = 0;
-    let shift = 0;
-    let b;
-    do {
-      b = wasm[p++];
-      r |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    return r >>> 0;
-  };
-  const uleb = (n) => {
-    const out = [];
-    do {
-      const b = n & 0x7f;
-      n >>>= 7;
-      out.push(n ? b | 0x80 : b);
-    } while (n);
-    return Buffer.from(out);
-  };
+  const imported = importedFunctions(wasm);
   const kept = [wasm.subarray(0, 8)];
-  let imported = 0;
-  const bodies = []; // [size, function index]
-  while (p < wasm.length) {
-    const at = p;
-    const id = wasm[p++];
-    const end = leb() + p;
-    if (id === 2) {
-      for (let n = leb(); n > 0; n--) {
-        for (let part = 0; part < 2; part++) {
-          const length = leb(); // the module's name, then the import's
-          p += length;
-        }
-        const kind = wasm[p++];
-        if (kind === 0) {
-          leb();
-          imported++;
-        } else if (kind === 1 || kind === 2) {
-          if (kind === 1) p++; // the table's element type
-          const limits = leb();
-          leb(); // the minimum
-          if (limits & 1) leb(); // the maximum
-        } else if (kind === 3) {
-          p += 2;
-        } else {
-          throw new Error("namedBySize: import kind " + kind);
-        }
-      }
-    } else if (id === 10) {
-      for (let n = leb(), i = 0; i < n; i++) {
-        const size = leb();
-        bodies.push([size, imported + i]);
-        p += size;
-      }
-    } else if (id === 0) {
-      const length = leb();
-      if (wasm.toString("latin1", p, p + length) === "name") {
-        p = end;
-        continue; // replaced below
-      }
-    }
-    kept.push(wasm.subarray(at, end));
-    p = end;
+  for (const section of wasmSections(wasm)) {
+    if (section.id === 0 && section.reader().name() === "name") continue; // replaced below
+    kept.push(wasm.subarray(section.at, section.end));
   }
-  const order = bodies.map(([size, index], rank) => [size, rank, index]);
+  const order = bodySizes(wasm).map((size, rank) => [size, rank, imported + rank]);
   order.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const names = [uleb(order.length)];
   order.forEach(([, , index], rank) => {

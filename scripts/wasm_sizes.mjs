@@ -2,21 +2,26 @@
 // the name section of a build that keeps names (docs/size.md):
 //   TAILOR_NAMES=1 node scripts/build.mjs && node scripts/wasm_sizes.mjs target/dist-names/tailor_core.wasm [groups]
 import { readFileSync } from "node:fs";
+import { bodySizes, importedFunctions, wasmSections } from "./wasm_sections.mjs";
+
 const buf = readFileSync(process.argv[2]);
-let p = 8;
-function leb() { let r = 0, s = 0, b; do { b = buf[p++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80); return r >>> 0; }
-let imports = 0, bodies = [], names = new Map(), dataSize = 0, sections = {};
-while (p < buf.length) {
-  const id = buf[p++]; const size = leb(); const start = p; const end = p + size;
-  sections[id] = (sections[id] || 0) + size;
-  if (id === 2) { const n = leb(); for (let i = 0; i < n; i++) { let l = leb(); p += l; l = leb(); p += l; const k = buf[p++]; if (k === 0) { leb(); imports++; } else if (k === 1) { p++; const f = leb(); leb(); if (f & 1) leb(); } else if (k === 2) { const f = leb(); leb(); if (f & 1) leb(); } else if (k === 3) { p += 2; } } }
-  if (id === 10) { const n = leb(); for (let i = 0; i < n; i++) { const s = leb(); bodies.push(s); p += s; } }
-  if (id === 11) dataSize += size;
-  if (id === 0) { const l = leb(); const nm = buf.slice(p, p + l).toString(); p += l;
-    if (nm === "name") { while (p < end) { const sid = buf[p++]; const ss = leb(); const se = p + ss;
-      if (sid === 1) { const n = leb(); for (let i = 0; i < n; i++) { const idx = leb(); const l2 = leb(); names.set(idx, buf.slice(p, p + l2).toString()); p += l2; } }
-      p = se; } } }
-  p = end;
+const imports = importedFunctions(buf);
+const bodies = bodySizes(buf);
+const names = new Map();
+const sections = {};
+let dataSize = 0;
+for (const section of wasmSections(buf)) {
+  sections[section.id] = (sections[section.id] || 0) + section.end - section.start;
+  if (section.id === 11) dataSize += section.end - section.start;
+  if (section.id !== 0) continue;
+  const r = section.reader();
+  if (r.name() !== "name") continue;
+  while (r.p < section.end) {
+    const sub = r.byte();
+    const subEnd = r.u32() + r.p;
+    if (sub === 1) for (let n = r.u32(); n > 0; n--) names.set(r.u32(), r.name());
+    r.p = subEnd;
+  }
 }
 const rows = bodies.map((s, i) => [names.get(i + imports) || `f${i + imports}`, s]);
 const total = rows.reduce((a, r) => a + r[1], 0);
