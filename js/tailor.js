@@ -289,7 +289,8 @@ function boot(window, document, entry) {
   // The site's configuration: the app's `config` given to start(), or else a `#tailor-config`
   // JSON block; the script tag's data-consent / data-geo take precedence.
   function siteConfig() {
-    var config = {};
+    if (config) return config;
+    config = {};
     var el = entry.config ? null : document.getElementById("tailor-config");
     if (entry.config && typeof entry.config === "object") config = Object.assign({}, entry.config);
     if (el) {
@@ -329,9 +330,18 @@ function boot(window, document, entry) {
   var PREVIEW_LINK = /(?:^#|&)tailor-preview=([^&]*)/;
   var DEBUG_PARAM = /[?&]tailor-debug(=|&|$)/;
   var pinned = String(entry.wasmUrl || base + WASM);
+  var storedPreview = null; // this tab's preview payload, read once
+  try {
+    storedPreview = sessionStorage.getItem(PREVIEW_KEY);
+  } catch (e) {
+    /* no sessionStorage: no preview */
+  }
+  var config = null; // the site's configuration, read once (siteConfig)
   var compiled = null;
+  var tools = false; // whether this page view runs the tools engine
   if (typeof WebAssembly === "object") {
-    compiled = toolsWanted() ? compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY) : visitorsEngine();
+    tools = toolsWanted();
+    compiled = tools ? compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY) : visitorsEngine();
     compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
   }
 
@@ -354,12 +364,17 @@ function boot(window, document, entry) {
   }
 
   function toolsWanted() {
-    if (PREVIEW_LINK.test(location.hash) || DEBUG_PARAM.test(location.search)) return true;
-    try {
-      return sessionStorage.getItem(PREVIEW_KEY) !== null;
-    } catch (e) {
-      return false; // no sessionStorage: no preview
-    }
+    if (PREVIEW_LINK.test(location.hash) || storedPreview !== null) return true;
+    return DEBUG_PARAM.test(location.search) && debugEnabledEarly();
+  }
+
+  // Whether the site enables the overlay, as this script sees it when it runs: its own
+  // data-debug, the app's config, or a #tailor-config block before it in the page (read here,
+  // once, as the README's install places it).
+  function debugEnabledEarly() {
+    if (data.debug === "true") return true;
+    if (entry.config || document.getElementById("tailor-config")) return siteConfig().debug === true;
+    return false;
   }
 
   function preloadedEngine() {
@@ -450,7 +465,6 @@ function boot(window, document, entry) {
   // ---- Start-up, in named steps: load (engine, rules) -> construct -> decide -> after the paint
 
   var engine = null;
-  var config = null; // the site's configuration, read once when the engine is constructed
   var started = Promise.resolve().then(load).then(construct).then(decide).then(afterPaint);
 
   // The compiled engine and, with a rules file, the rules, both in flight at once.
@@ -519,7 +533,9 @@ function boot(window, document, entry) {
       domReady().then(function () {
         call(function () { engine.bodyTopics(); });
       });
-      if (debugRequested()) {
+      if (debugRequested() && !tools) {
+        console.warn(PREFIX + "?tailor-debug: the #tailor-config block that enables debug must come before the Tailor script");
+      } else if (debugRequested()) {
         import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
           console.error(PREFIX + "the debug overlay could not load: " + e.message);
         });
@@ -885,9 +901,9 @@ function boot(window, document, entry) {
     var found = PREVIEW_LINK.exec(location.hash);
     var text = null;
     try {
-      text = found ? previewText(found[1]) : sessionStorage.getItem(PREVIEW_KEY);
+      text = found ? previewText(found[1]) : storedPreview;
     } catch (e) {
-      console.warn(PREFIX + (found ? "a preview link was refused: it is not base64url JSON text" : "no sessionStorage: no preview"));
+      console.warn(PREFIX + "a preview link was refused: it is not base64url JSON text");
     }
     if (found) {
       try {

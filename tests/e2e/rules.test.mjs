@@ -73,6 +73,20 @@ describe("rules", () => {
     await ready(page);
     await page.waitForTimeout(300);
     assert.equal(await page.locator("#tailor-debug").count(), 0, "a site that did not enable it never shows it");
+    const engines = await page.evaluate(() => performance.getEntriesByType("resource")
+      .map((e) => new URL(e.name).pathname).filter((p) => /\/tailor_(core|tools)/.test(p)));
+    assert.deepEqual(engines, ["/dist/tailor_core.wasm"], "nor downloads the site owner's tools for it");
+
+    // The loader picks the engine when it runs, so a block after it enables the overlay too late:
+    // the page says where the block belongs instead of failing.
+    const { messages } = watchConsole(page);
+    await page.goto(e2e.server.url + "/debug-config-after.html?tailor-debug");
+    await ready(page);
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator("#tailor-debug").count(), 0);
+    assert.ok(messages.some((m) => m.type === "warning" && /must come before the Tailor script/.test(m.text)),
+      JSON.stringify(messages));
+    assert.equal(await page.locator("#greeting").textContent() !== "Original greeting", true, "still personalized");
     await context.close();
   });
 });
