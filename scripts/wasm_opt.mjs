@@ -39,7 +39,9 @@ export function wasmOpt(input, output, { keepNames = false } = {}) {
   // so the module gets names that sort that way, dropped again in the same run.
   writeFileSync(output, namedBySize(readFileSync(output)));
   execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), [
-    output, "--reorder-functions-by-name", "--strip-debug", ...features, "-o", output,
+    // `--strip-target-features`: rustc's list of the features it compiled for (148 bytes), which
+    // no browser reads.
+    output, "--reorder-functions-by-name", "--strip-debug", "--strip-target-features", ...features, "-o", output,
   ], { stdio: "inherit" });
 }
 
