@@ -16,7 +16,7 @@ use core::hint::black_box;
 use wasm_bindgen::prelude::*;
 
 fn now() -> f64 {
-    web_sys::window()
+    super::window()
         .and_then(|w| w.performance())
         .map(|p| p.now())
         .unwrap_or_else(js_sys::Date::now)

@@ -77,7 +77,7 @@ impl Applier {
     /// Applies every edit to every matching element that does not show it yet; returns how many
     /// elements changed. Safe to call as often as the DOM changes.
     pub fn apply(&mut self) -> usize {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        let Some(document) = super::window().and_then(|w| w.document()) else {
             return 0;
         };
         let mut changed = 0;
@@ -458,7 +458,7 @@ fn display(el: &Element) -> (String, String) {
 
 /// The shell's clock for the rate budget (`performance.now()`, ms).
 fn now() -> f64 {
-    web_sys::window()
+    super::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
 }

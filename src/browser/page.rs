@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 pub fn context(now: f64) -> PageContext {
-    let window = web_sys::window();
+    let window = super::window();
     let document = window.as_ref().and_then(|w| w.document());
     let url = window
         .as_ref()
@@ -73,7 +73,7 @@ fn meta(doc: &Document, name: &str) -> Option<String> {
 
 /// Topic lists of this page known in `<head>`: `<meta name="tailor:topics" content="cats, cat-food">`.
 pub fn head_topics() -> Vec<String> {
-    let doc = web_sys::window().and_then(|w| w.document());
+    let doc = super::window().and_then(|w| w.document());
     doc.and_then(|d| meta(&d, "tailor:topics"))
         .into_iter()
         .collect()
@@ -82,7 +82,7 @@ pub fn head_topics() -> Vec<String> {
 /// Topic lists marked in the body: `data-tailor-topic="cat-toys"` on any element.
 pub fn body_topics() -> Vec<String> {
     let mut lists = Vec::new();
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(doc) = super::window().and_then(|w| w.document()) else {
         return lists;
     };
     if let Ok(nodes) = doc.query_selector_all("[data-tailor-topic]") {

@@ -69,7 +69,7 @@ pub struct CryptoRandom;
 
 impl RandomSource for CryptoRandom {
     fn fill(&mut self, buf: &mut [u8]) {
-        let filled = web_sys::window()
+        let filled = super::window()
             .and_then(|w| w.crypto().ok())
             .is_some_and(|c| c.get_random_values_with_u8_array(buf).is_ok());
         if !filled {

@@ -17,7 +17,7 @@ pub struct LocalStore {
 impl LocalStore {
     /// Opens `localStorage`; when it is missing or blocked, every call answers with that error.
     pub fn open() -> LocalStore {
-        let storage = match web_sys::window().map(|w| w.local_storage()) {
+        let storage = match super::window().map(|w| w.local_storage()) {
             None | Some(Ok(None)) => Err(StoreError::Unavailable),
             Some(Ok(Some(storage))) => Ok(storage),
             Some(Err(e)) => Err(classify(&e)),
