@@ -88,12 +88,20 @@ impl SiteConfig {
                 // Read by the loader, not the engine.
                 "timeout" | "debug" | "rules" | "late" => true,
                 _ => {
-                    warnings.push(["config: unknown key \"", key, "\" ignored"].concat());
+                    warnings.push(crate::text::concat(&[
+                        "config: unknown key \"",
+                        key,
+                        "\" ignored",
+                    ]));
                     continue;
                 }
             };
             if !ok {
-                warnings.push(["config: invalid \"", key, "\"; using the default"].concat());
+                warnings.push(crate::text::concat(&[
+                    "config: invalid \"",
+                    key,
+                    "\"; using the default",
+                ]));
             }
         }
         (config, warnings)
@@ -168,7 +176,7 @@ fn parse_topics(v: &Value, out: &mut Vec<(String, String)>) -> bool {
                     };
                     names.push(name);
                 }
-                names.join(",")
+                crate::text::join(&names, ",")
             }
             _ => return false,
         };
@@ -239,7 +247,11 @@ fn parse_profile(v: &Value, profile: &mut ProfileConfig, warnings: &mut Vec<Stri
             _ => false,
         };
         if !ok {
-            warnings.push(["config: invalid profile setting \"", key, "\" ignored"].concat());
+            warnings.push(crate::text::concat(&[
+                "config: invalid profile setting \"",
+                key,
+                "\" ignored",
+            ]));
         }
     }
     true
@@ -337,7 +349,7 @@ mod tests {
             r#"{"source":"consent-mode","vendorId":5}"#,
             r#"{"source":"consent-mode","legitimateInterest":[8]}"#,
         ] {
-            let (c, w) = parse(&[r#"{"consent":"#, bad, "}"].concat());
+            let (c, w) = parse(&crate::text::concat(&[r#"{"consent":"#, bad, "}"]));
             assert_eq!(w, [SOURCE_INVALID], "{bad}");
             assert_eq!(c.consent_source, None, "{bad}");
             assert_eq!(

@@ -157,10 +157,14 @@ pub fn check(payload: &Value) -> Result<Preview, String> {
     for (key, value) in members {
         let Some(kind) = kind_of(key) else {
             let shown = crate::text_value::clean_text(key, MAX_KEY_CHARS);
-            return Err(["\"", &shown, "\" is not an attribute a preview can set"].concat());
+            return Err(crate::text::concat(&[
+                "\"",
+                &shown,
+                "\" is not an attribute a preview can set",
+            ]));
         };
         if let Err(why) = check_value(kind, value, &mut preview.geo_hint, &mut country) {
-            return Err(["\"", key, "\": ", why].concat());
+            return Err(crate::text::concat(&["\"", key, "\": ", why]));
         }
         preview.values.push((key.clone(), value.clone()));
     }
@@ -261,12 +265,20 @@ pub fn from_settings(settings: &[(&str, &str)]) -> Result<(Value, Preview), Stri
     let mut members: Vec<(String, Value)> = Vec::with_capacity(settings.len());
     for (key, raw) in settings {
         if members.iter().any(|(k, _)| k == key) {
-            return Err(["\"", key, "\" is given twice"].concat());
+            return Err(crate::text::concat(&["\"", key, "\" is given twice"]));
         }
         let value = match kind_of(key) {
             Some(Kind::Count | Kind::Score) => match raw.trim().parse::<f64>() {
                 Ok(n) if n.is_finite() => Value::Number(n),
-                _ => return Err(["\"", key, "\": \"", raw, "\" is not a number"].concat()),
+                _ => {
+                    return Err(crate::text::concat(&[
+                        "\"",
+                        key,
+                        "\": \"",
+                        raw,
+                        "\" is not a number",
+                    ]))
+                }
             },
             _ => Value::from(*raw),
         };
@@ -385,18 +397,18 @@ mod tests {
             let err = preview(text).expect_err(text);
             assert!(err.contains(why), "{text}: {err}");
         }
-        let long_name = ["{\"name\":\"", &"a".repeat(65), "\"}"].concat();
+        let long_name = crate::text::concat(&["{\"name\":\"", &"a".repeat(65), "\"}"]);
         assert!(preview(&long_name).unwrap_err().contains("within the cap"));
-        let huge = ["{\"name\":\"", &"a".repeat(MAX_PAYLOAD_BYTES), "\"}"].concat();
+        let huge = crate::text::concat(&["{\"name\":\"", &"a".repeat(MAX_PAYLOAD_BYTES), "\"}"]);
         assert_eq!(preview(&huge).unwrap_err(), "the payload is too long");
         let many: Vec<String> = (0..17).map(|i| format!("\"events.e{i}\":1")).collect();
-        let many = ["{", &many.join(","), "}"].concat();
+        let many = crate::text::concat(&["{", &many.join(","), "}"]);
         assert_eq!(
             preview(&many).unwrap_err(),
             "the payload must be an object of 1 to 16 attributes"
         );
         // A hostile key is shown clipped and without its control characters.
-        let key = ["{\"", &"k\u{1b}".repeat(100), "\":1}"].concat();
+        let key = crate::text::concat(&["{\"", &"k\u{1b}".repeat(100), "\":1}"]);
         let err = preview(&key).unwrap_err();
         assert!(!err.contains('\u{1b}') && err.len() < 100, "{err}");
     }

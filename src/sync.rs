@@ -92,7 +92,7 @@ impl SyncConfig {
             .endpoint
             .strip_suffix("/events")
             .unwrap_or(&self.endpoint);
-        Some([base, "/visitors/", visitor].concat())
+        Some(crate::text::concat(&[base, "/visitors/", visitor]))
     }
 }
 
@@ -601,7 +601,7 @@ mod tests {
     }
 
     fn ev(i: u32, kind: &str) -> Value {
-        let id = ["e", &i.to_string()].concat();
+        let id = crate::text::concat(&["e", &i.to_string()]);
         match kind {
             "exposure" => exposure(id, 1_000.0, "r", false),
             "conversion" => conversion(id, 1_000.0, "buy", None),

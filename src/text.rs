@@ -3,6 +3,24 @@
 
 use crate::float;
 use crate::prelude::*;
+
+/// `parts` end to end, as `crate::text::concat(&[a, b])` gives them: core's `concat` and `join` share a generic
+/// join (1 KB of wasm) for what one loop does.
+pub fn concat(parts: &[&str]) -> String {
+    join(parts, "")
+}
+
+/// `parts` with `separator` between them, as `parts.join(separator)` gives them.
+pub fn join(parts: &[&str], separator: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(part);
+    }
+    out
+}
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -90,6 +108,15 @@ pub fn dotted(base: &str, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concat_and_join_match_std() {
+        assert_eq!(concat(&[]), "");
+        assert_eq!(concat(&["a", "", "bc", "✓"]), ["a", "", "bc", "✓"].concat());
+        assert_eq!(join(&[], ","), "");
+        assert_eq!(join(&["one"], ","), "one");
+        assert_eq!(join(&["a", "", "b"], ", "), ["a", "", "b"].join(", "));
+    }
 
     fn number(n: f64) -> String {
         let mut s = String::new();

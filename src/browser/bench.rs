@@ -92,14 +92,14 @@ pub fn bench_profile() -> JsValue {
     for i in 0..1000u32 {
         let at = start + f64::from(i) * 3_600_000.0;
         let ctx = PageContext::new(at, "https://shop.example/products");
-        let topic = ["topic-", &(i % 200).to_string()].concat();
+        let topic = crate::text::concat(&["topic-", &(i % 200).to_string()]);
         tab.record_all(
             profile::page_ops(&ctx, &[(topic.as_str(), 1.0)], &config),
             &config,
         );
-        let name = ["event-", &(i % 40).to_string()].concat();
+        let name = crate::text::concat(&["event-", &(i % 40).to_string()]);
         tab.record(Op::Event { at, name }, &config);
-        let rule = ["rule-", &(i % 80).to_string()].concat();
+        let rule = crate::text::concat(&["rule-", &(i % 80).to_string()]);
         tab.record(Op::exposure(&rule, &ctx), &config);
     }
     let mut store = FallbackStore::new(LocalStore::open());

@@ -88,7 +88,10 @@ impl Applier {
             for e in 0..self.edits[rule].1.len() {
                 let edit = self.edits[rule].1[e].clone();
                 let Ok(nodes) = document.query_selector_all(&edit.selector) else {
-                    warn(&["Tailor: invalid selector ", &edit.selector].concat());
+                    warn(&crate::text::concat(&[
+                        "Tailor: invalid selector ",
+                        &edit.selector,
+                    ]));
                     continue;
                 };
                 for i in 0..nodes.length() {
@@ -99,16 +102,13 @@ impl Applier {
                         continue;
                     };
                     if refused_tag(&el) {
-                        warn(
-                            &[
-                                "Tailor: rule \"",
-                                &self.edits[rule].0,
-                                "\" may not change a <",
-                                &el.local_name(),
-                                "> element; refused",
-                            ]
-                            .concat(),
-                        );
+                        warn(&crate::text::concat(&[
+                            "Tailor: rule \"",
+                            &self.edits[rule].0,
+                            "\" may not change a <",
+                            &el.local_name(),
+                            "> element; refused",
+                        ]));
                         continue;
                     }
                     if let Some((kind, name)) = property(&edit.change) {
@@ -154,16 +154,13 @@ impl Applier {
                 for c in self.changes.iter_mut().filter(|c| c.element == el) {
                     c.gave_up = true;
                 }
-                warn(
-                    &[
-                        "Tailor: a script on this page keeps undoing the change of rule \"",
-                        &self.edits[rule].0,
-                        "\" to ",
-                        &edit.selector,
-                        "; leaving it as the page has it",
-                    ]
-                    .concat(),
-                );
+                warn(&crate::text::concat(&[
+                    "Tailor: a script on this page keeps undoing the change of rule \"",
+                    &self.edits[rule].0,
+                    "\" to ",
+                    &edit.selector,
+                    "; leaving it as the page has it",
+                ]));
                 return false;
             }
             let marker = write(&el, &edit.change, doc).1;
@@ -176,20 +173,17 @@ impl Applier {
         let refused = framework::unsafe_change(&el, &edit.change);
         let (undo, marker) = match refused {
             Some((owner, why)) => {
-                warn(
-                    &[
-                        "Tailor: rule \"",
-                        &self.edits[rule].0,
-                        "\" may not change ",
-                        &edit.selector,
-                        ": ",
-                        owner,
-                        " renders it, and ",
-                        why,
-                        "; refused (change text, attributes or classes, or render the slot's data)",
-                    ]
-                    .concat(),
-                );
+                warn(&crate::text::concat(&[
+                    "Tailor: rule \"",
+                    &self.edits[rule].0,
+                    "\" may not change ",
+                    &edit.selector,
+                    ": ",
+                    owner,
+                    " renders it, and ",
+                    why,
+                    "; refused (change text, attributes or classes, or render the slot's data)",
+                ]));
                 (Some(Undo::Nothing), None)
             }
             None => write(&el, &edit.change, doc),
@@ -369,7 +363,11 @@ fn write(el: &Element, change: &Resolved, doc: &web_sys::Document) -> (Option<Un
                 .get_element_by_id(id)
                 .and_then(|t| t.dyn_into::<HtmlTemplateElement>().ok())
             else {
-                warn(&["Tailor: no <template id=\"", id, "\"> on this page"].concat());
+                warn(&crate::text::concat(&[
+                    "Tailor: no <template id=\"",
+                    id,
+                    "\"> on this page",
+                ]));
                 return (None, None);
             };
             let Ok(clone) = template.content().clone_node_with_deep(true) else {

@@ -83,7 +83,8 @@ impl Tailor {
     /// paint waits for nothing but the decision.
     /// Returns `{ visits, pageViews, persisted, matched: string[], holdout: string[], applied }`.
     pub fn start(&mut self, rules: JsValue, apply: bool) -> Result<JsValue, JsError> {
-        let invalid = |why: &str| JsError::new(&["Tailor: invalid rules: ", why].concat());
+        let invalid =
+            |why: &str| JsError::new(&crate::text::concat(&["Tailor: invalid rules: ", why]));
         // Text crosses into the wasm once; a JavaScript object crosses value by value.
         let rules = match rules.as_string() {
             Some(text) => js_json::parse_text(&text).ok_or_else(|| invalid("not valid JSON"))?,

@@ -62,7 +62,7 @@ pub fn time_zone() -> Option<String> {
 }
 
 fn meta(doc: &Document, name: &str) -> Option<String> {
-    let selector = ["meta[name=\"", name, "\"]"].concat();
+    let selector = crate::text::concat(&["meta[name=\"", name, "\"]"]);
     let content = doc
         .query_selector(&selector)
         .ok()??

@@ -217,7 +217,7 @@ impl Warning {
     /// `rule "hero" at rules[0].actions[1]: ...`, built without `core::fmt` (docs/size.md).
     pub fn describe(&self) -> String {
         let at = &self.path;
-        ["rule \"", &self.rule_id, "\" at ", at, ": ", self.reason].concat()
+        crate::text::concat(&["rule \"", &self.rule_id, "\" at ", at, ": ", self.reason])
     }
 }
 

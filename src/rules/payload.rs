@@ -107,15 +107,14 @@ mod tests {
     fn bad_entries_are_refused_alone_with_their_path() {
         let long_key = "k".repeat(201);
         let long_value = "v".repeat(10_001);
-        let json = [
+        let json = crate::text::concat(&[
             r#"{"ok":"yes","n":3,"list":["a"],"":"blank","#,
             "\"",
             &long_key,
             "\":\"x\",\"big\":\"",
             &long_value,
             "\"}",
-        ]
-        .concat();
+        ]);
         let (data, warnings) = parse(&json);
         let data = data.unwrap();
         assert_eq!(data.len(), 1);
@@ -151,7 +150,7 @@ mod tests {
     #[test]
     fn data_that_is_not_an_object_refuses_the_rule() {
         for bad in [r#""x""#, "[]", "3", "null"] {
-            let json = [r#"[{"id":"a","slot":"hero","data":"#, bad, "}]"].concat();
+            let json = crate::text::concat(&[r#"[{"id":"a","slot":"hero","data":"#, bad, "}]"]);
             let err = RuleSet::parse(&Value::parse_json(&json).unwrap()).unwrap_err();
             assert_eq!(err.path, "[0].data", "{bad}");
             assert!(err

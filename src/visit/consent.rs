@@ -22,12 +22,11 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         let mut changes = Vec::new();
         for (key, value) in members {
             let (Some(purpose), Some(granted)) = (Purpose::parse(key), value.as_bool()) else {
-                return Err([
+                return Err(crate::text::concat(&[
                     "Tailor: consent(): \"",
                     key,
                     "\" must be personalization or sync, set to true or false",
-                ]
-                .concat());
+                ]));
             };
             changes.push((purpose, granted));
         }

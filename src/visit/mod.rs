@@ -107,12 +107,12 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     /// defaults, a fresh profile, or in memory).
     pub fn open(mut config: Value, gpc: bool, store: S, mut host: H) -> Self {
         let preview_allowed = crate::preview::take_opt_in(&mut config).unwrap_or_else(|w| {
-            host.warn(&["Tailor: ", w].concat());
+            host.warn(&crate::text::concat(&["Tailor: ", w]));
             false
         });
         let (config, warnings) = SiteConfig::parse(&config);
         for w in &warnings {
-            host.warn(&["Tailor: ", w].concat());
+            host.warn(&crate::text::concat(&["Tailor: ", w]));
         }
         let mut store = FallbackStore::new(store);
         let now = host.now_ms();
@@ -176,8 +176,10 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         let preview = match crate::preview::parse(payload, |t| host.parse_json(t)) {
             Ok(p) => p,
             Err(why) => {
-                self.host
-                    .warn(&["Tailor: a preview link was refused: ", &why].concat());
+                self.host.warn(&crate::text::concat(&[
+                    "Tailor: a preview link was refused: ",
+                    &why,
+                ]));
                 return false;
             }
         };
@@ -199,7 +201,8 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     pub fn start(&mut self, rules: &Value, apply: bool) -> Result<Value, String> {
         let (rules, warnings) = RuleSet::parse(rules).map_err(|e| e.describe())?;
         for w in &warnings {
-            self.host.warn(&["Tailor: ", &w.describe()].concat());
+            self.host
+                .warn(&crate::text::concat(&["Tailor: ", &w.describe()]));
         }
         self.rules = rules;
         Ok(self.page_view(apply))
@@ -576,12 +579,11 @@ fn report_value(r: &RuleReport) -> Value {
 }
 
 fn discarded(reason: &str) -> String {
-    [
+    crate::text::concat(&[
         "Tailor: the stored profile was discarded (",
         reason,
         "); starting fresh",
-    ]
-    .concat()
+    ])
 }
 
 /// Reads and parses a stored JSON record. Text that is not JSON is reported once as the reason

@@ -374,7 +374,8 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
         }
         if let Some(failure) = self.store.failure() {
             self.storage_warned = true;
-            self.host.warn(&["Tailor: ", failure.message()].concat());
+            self.host
+                .warn(&crate::text::concat(&["Tailor: ", failure.message()]));
         }
     }
 }

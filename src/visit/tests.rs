@@ -701,7 +701,10 @@ fn erase_requests_from_two_tabs_are_both_kept() {
     assert!(two.take_erase().unwrap().contains(&first));
     one.erase_answered(204);
     two.erase_answered(204);
-    assert_eq!(store.get(ERASE_KEY), Some(["[\"", &second, "\"]"].concat()));
+    assert_eq!(
+        store.get(ERASE_KEY),
+        Some(crate::text::concat(&["[\"", &second, "\"]"]))
+    );
     assert!(two.take_erase().unwrap().contains(&second));
 }
 
