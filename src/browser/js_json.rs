@@ -62,19 +62,26 @@ fn convert_in(value: &JsValue, depth: usize) -> Value {
     if let Some(s) = value.as_string() {
         return Value::String(s);
     }
+    // Index loops rather than js-sys's array iterator behind `map` and `filter_map`: 0.5 KB of
+    // wasm for the same walk.
     if let Some(array) = value.dyn_ref::<Array>() {
-        return Value::Array(array.iter().map(|v| convert_in(&v, depth + 1)).collect());
+        let mut items = Vec::with_capacity(array.length() as usize);
+        for i in 0..array.length() {
+            items.push(convert_in(&array.get(i), depth + 1));
+        }
+        return Value::Array(items);
     }
     if value.is_object() && !value.is_function() {
         let object: &Object = value.unchecked_ref();
-        let members = Object::keys(object)
-            .iter()
-            .filter_map(|key| {
-                let name = key.as_string()?;
-                let member = Reflect::get(object, &key).ok()?;
-                Some((name, convert_in(&member, depth + 1)))
-            })
-            .collect();
+        let keys = Object::keys(object);
+        let mut members = Vec::with_capacity(keys.length() as usize);
+        for i in 0..keys.length() {
+            let key = keys.get(i);
+            let (Some(name), Ok(member)) = (key.as_string(), Reflect::get(object, &key)) else {
+                continue;
+            };
+            members.push((name, convert_in(&member, depth + 1)));
+        }
         return Value::Object(members);
     }
     Value::Null
