@@ -395,12 +395,15 @@ function boot(window, document, entry) {
     return new Promise(function (resolve, reject) {
       var el = document.createElement("script");
       el.onload = function () {
+        mark("script"); // the engine script has run (downloaded, parsed, evaluated)
         var packed = window.__tailorEngine;
         try {
           delete window.__tailorEngine;
           // A copy from an older deploy (the preload's URL has no version) is not this build's.
           if (packed[0] !== ENGINE_VERSION) throw new Error("another build's engine");
-          resolve(new WebAssembly.Module(unpackEngine(packed[1], packed[2], packed[3], packed[4])));
+          var bytes = unpackEngine(packed[1], packed[2], packed[3], packed[4]);
+          mark("unpacked");
+          resolve(new WebAssembly.Module(bytes));
         } catch (e) {
           reject(e);
         }
