@@ -369,12 +369,11 @@ function boot(window, document, entry) {
   }
 
   // Whether the site enables the overlay, as this script sees it when it runs: its own
-  // data-debug, the app's config, or a #tailor-config block before it in the page (read here,
-  // once, as the README's install places it).
+  // data-debug, the app's config, or a #tailor-config block before it in the page (the README's
+  // install places it there). Without a block yet, the config is not read: siteConfig keeps what
+  // it reads, and the block may still come.
   function debugEnabledEarly() {
-    if (data.debug === "true") return true;
-    if (entry.config || document.getElementById("tailor-config")) return siteConfig().debug === true;
-    return false;
+    return entry.config || document.getElementById("tailor-config") ? debugEnabled() : data.debug === "true";
   }
 
   function preloadedEngine() {
@@ -536,9 +535,11 @@ function boot(window, document, entry) {
       domReady().then(function () {
         call(function () { engine.bodyTopics(); });
       });
-      if (debugRequested() && !tools) {
-        console.warn(PREFIX + "?tailor-debug: the #tailor-config block that enables debug must come before the Tailor script");
-      } else if (debugRequested()) {
+      if (debugRequested()) {
+        if (!tools) {
+          console.warn(PREFIX + "?tailor-debug: the #tailor-config block that enables debug must come before the Tailor script");
+          return;
+        }
         import(base + "tailor_debug.js").then(function (m) { m.show(api, engine); }, function (e) {
           console.error(PREFIX + "the debug overlay could not load: " + e.message);
         });
@@ -611,9 +612,12 @@ function boot(window, document, entry) {
     return location.href.split("#")[0];
   }
 
+  function debugEnabled() {
+    return data.debug === "true" || siteConfig().debug === true;
+  }
+
   function debugRequested() {
-    var enabled = config.debug === true || data.debug === "true";
-    return enabled && DEBUG_PARAM.test(location.search);
+    return DEBUG_PARAM.test(location.search) && debugEnabled();
   }
 
   function listen() {
