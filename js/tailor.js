@@ -336,7 +336,7 @@ function boot(window, document, entry) {
   } catch (e) {
     /* no sessionStorage: no preview */
   }
-  var config = null; // the site's configuration, read once (siteConfig)
+  var config = null; // siteConfig's: the site's configuration, read once
   var compiled = null;
   var tools = false; // whether this page view runs the tools engine
   if (typeof WebAssembly === "object") {
@@ -488,8 +488,7 @@ function boot(window, document, entry) {
     mark("fetched");
     initSync({ module: parts[0] });
     mark("instantiated");
-    config = siteConfig();
-    engine = new Tailor(config, navigator.globalPrivacyControl === true);
+    engine = new Tailor(siteConfig(), navigator.globalPrivacyControl === true);
     preview(engine);
     mark("constructed");
     return parts[1] || loadRules();
@@ -502,7 +501,7 @@ function boot(window, document, entry) {
     var images = imagesOf(selectors);
     // A decision after the timeout: by default the page view keeps the original content the
     // visitor has already seen (no late jump); `"late": "apply"` changes it late instead.
-    var late = state.timedOut && (data.late || config.late) !== "apply";
+    var late = state.timedOut && (data.late || siteConfig().late) !== "apply";
     state.report = engine.start(rules, !late);
     mark("decided");
     if (late) {
@@ -524,7 +523,7 @@ function boot(window, document, entry) {
   function afterPaint(rules) {
     return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
       listen();
-      consentSource(config.consent); // the site's consent platform, when the config names one
+      consentSource(siteConfig().consent); // the site's consent platform, when the config names one
       engine.flush(); // storage is written here, not before the paint
       schedule(engine.flushIn());
       if (engine.takeErase()) send(false);
