@@ -295,9 +295,14 @@ function boot(window, document, entry) {
     if (entry.config && typeof entry.config === "object") config = Object.assign({}, entry.config);
     if (el) {
       try {
-        config = JSON.parse(el.textContent) || {};
+        config = JSON.parse(el.textContent);
       } catch (e) {
         console.warn(PREFIX + "the #tailor-config block is not valid JSON; using the defaults");
+      }
+      if (!config || typeof config !== "object" || Array.isArray(config)) {
+        // null, a number, a string or a list: data-consent / data-geo could not be added to it.
+        if (config !== null) console.warn(PREFIX + "the #tailor-config block is not a JSON object; using the defaults");
+        config = {};
       }
     }
     if (data.consent) config.consent = data.consent;

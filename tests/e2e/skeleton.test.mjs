@@ -158,6 +158,31 @@ describe("bad starts show the original content and say why", () => {
     });
   }
 
+  test("a #tailor-config block that is JSON but not an object: a warning, the defaults, and the script tag's settings", async () => {
+    const site = mkdtempSync(join(tmpdir(), "tailor-config-"));
+    writeFileSync(join(site, "index.html"), `<!doctype html><html><head><meta charset="utf-8"><title>config</title>
+<script type="application/json" id="tailor-config">5</script>
+<script type="application/json" id="tailor-rules">{"rules": [{"id": "r1", "actions": [{"selector": "#greeting", "text": "Personalized"}]}]}</script>
+<script src="/dist/tailor.js" data-consent="implied"></script></head>
+<body><h1 id="greeting" data-tailor-slot="greeting">Original greeting</h1></body></html>`);
+    const server = await startServer({ site });
+    try {
+      const page = await browser.newPage();
+      const { messages, errors } = watchConsole(page);
+      await page.goto(server.url + "/");
+      await page.waitForFunction(() => document.getElementById("greeting").textContent === "Personalized", null, { timeout: 5000 });
+      assert.ok(messages.some((m) => m.type === "warning" && /the #tailor-config block is not a JSON object; using the defaults/.test(m.text)),
+        JSON.stringify(messages));
+      assert.equal(await page.evaluate(() => window.tailor.error()), null);
+      assert.equal(await page.evaluate(() => window.tailor.consent().mode), "implied", "data-consent still applies");
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      await server.stop();
+      rmSync(site, { recursive: true, force: true });
+    }
+  });
+
   test("inline rules that are not JSON: original content, and the console says where", async () => {
     const site = mkdtempSync(join(tmpdir(), "tailor-broken-"));
     writeFileSync(join(site, "index.html"), `<!doctype html><html><head><meta charset="utf-8"><title>broken</title>
