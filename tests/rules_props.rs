@@ -6,7 +6,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use tailor::rules::{decide, DecideInput, ExposureCounts, RuleSet};
+use tailor::rules::{compiled, decide, DecideInput, ExposureCounts, RuleSet};
 use tailor::Value;
 
 #[rustfmt::skip]
@@ -77,6 +77,91 @@ fn counts() -> impl Strategy<Value = ExposureCounts> {
     )
 }
 
+/// A rule that parses (fields valid by construction), with actions of every kind and some that
+/// are refused with a warning.
+fn valid_rule() -> impl Strategy<Value = Value> {
+    let text = |t: &str| Value::String(t.to_owned());
+    let action = prop_oneof![
+        Just(r##"{"selector": "#g", "text": "Hi {{name|friend}} {{geo.region}}!"}"##),
+        Just(r##"{"selector": "#h img", "attributes": {"src": "/img/{{pet}}.jpg", "alt": "x", "srcset": "/a.jpg 1x"}}"##),
+        Just(r##"{"selector": "#o", "offsiteUrls": true, "attributes": {"href": "{{query.next|/}}"}}"##),
+        Just(r##"{"selector": "#c", "addClass": "a b", "removeClass": ["c"]}"##),
+        Just(r##"{"selector": "#s", "show": true}"##),
+        Just(r##"{"selector": "#d", "hide": true}"##),
+        Just(r##"{"selector": "#t", "template": "promo"}"##),
+        Just(r##"{"selector": ".r", "items": [{"text": "1"}, {"text": "{{pet}}"}]}"##),
+        Just(r##"{"selector": "#x", "text": "ok", "attributes": {"onclick": "x"}}"##),
+        Just(r##"{"selector": "#y", "colour": "red"}"##),
+    ]
+    .prop_map(|a| Value::parse_json(a).unwrap());
+    let condition = prop_oneof![
+        Just("{}"),
+        Just(r#"{"pet": "cat"}"#),
+        Just(r#"{"visits": {"$gte": 3}, "geo.country": {"$in": ["JP", "KR"]}}"#),
+        Just(r#"{"$or": [{"pet": "dog"}, {"name": {"$regex": "^a", "$exists": true}}]}"#),
+        Just(r#"{"topics.cat-toys": {"$gt": 0}, "$not": {"stage": "new"}}"#),
+    ]
+    .prop_map(|c| Value::parse_json(c).unwrap());
+    (
+        "[a-z]{1,3}",
+        condition,
+        prop::option::of(-5i32..5),
+        prop::option::of(prop_oneof![Just("hero"), Just("cta")]),
+        prop::option::of((prop::option::of(0u32..3), prop::option::of(0u32..40))),
+        prop::option::of(prop_oneof![Just(0.0), Just(0.25), Just(1.0)]),
+        prop::option::of(prop_oneof![
+            Just("2024-12-01"),
+            Just("2030-01-01T09:00:00+09:00")
+        ]),
+        prop::collection::vec(
+            prop_oneof![Just("/"), Just("/cats/**"), Just("!/cats/x")],
+            0..3,
+        ),
+        prop::option::of(prop::collection::vec(action, 0..4)),
+        prop::option::of(Just(r#"{"cta": "Shop {{pet}} food", "": "x"}"#)),
+    )
+        .prop_map(
+            move |(id, condition, priority, slot, cap, holdout, start, pages, actions, data)| {
+                let mut rule = vec![
+                    ("id".to_owned(), text(&id)),
+                    ("condition".to_owned(), condition),
+                ];
+                if let Some(p) = priority {
+                    rule.push(("priority".to_owned(), Value::Number(f64::from(p))));
+                }
+                if let Some(s) = slot {
+                    rule.push(("slot".to_owned(), text(s)));
+                }
+                if let Some((session, interval)) = cap {
+                    let mut c = Vec::new();
+                    if let Some(n) = session {
+                        c.push(("session".to_owned(), Value::Number(f64::from(n))));
+                    }
+                    if let Some(n) = interval {
+                        c.push(("minIntervalMinutes".to_owned(), Value::Number(f64::from(n))));
+                    }
+                    rule.push(("cap".to_owned(), Value::Object(c)));
+                }
+                if let Some(h) = holdout {
+                    rule.push(("holdout".to_owned(), Value::Number(h)));
+                }
+                if let Some(start) = start {
+                    let schedule = vec![("start".to_owned(), text(start))];
+                    rule.push(("schedule".to_owned(), Value::Object(schedule)));
+                }
+                let pages = pages.into_iter().map(text).collect();
+                rule.push(("pages".to_owned(), Value::Array(pages)));
+                if let Some(list) = actions {
+                    rule.push(("actions".to_owned(), Value::Array(list)));
+                }
+                if let Some(d) = data {
+                    rule.push(("data".to_owned(), Value::parse_json(d).unwrap()));
+                }
+                Value::Object(rule)
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -124,5 +209,59 @@ proptest! {
             exposures: &lookup,
         };
         let _ = decide(&report.rules, &input);
+    }
+
+    /// What `tailor compile` writes, the browser reads back as the same rules: the same fields
+    /// (conditions included), the same warnings, the same decisions.
+    #[test]
+    fn compiled_rules_read_back_as_the_parsed_ones(
+        rules in prop::collection::vec(valid_rule(), 0..6),
+        attrs in attributes(),
+    ) {
+        let set = Value::Object(vec![("rules".to_owned(), Value::Array(rules))]);
+        if let Ok((parsed, warnings)) = RuleSet::parse(&set) {
+            let (back, worded) = compiled::read(&compiled::compile(&parsed, &warnings)).unwrap();
+            prop_assert_eq!(format!("{back:?}"), format!("{parsed:?}"));
+            prop_assert_eq!(worded.len(), warnings.len());
+            let lookup = |_: &str, _: i64| ExposureCounts::default();
+            let input = DecideInput {
+                attributes: &attrs,
+                visitor_id: "v",
+                now: 1.7e12,
+                today: 20_000,
+                url: "/cats/x",
+                exposures: &lookup,
+            };
+            prop_assert_eq!(decide(&back, &input), decide(&parsed, &input));
+        } else {
+            // Only a repeated id fails: every other field is valid by construction.
+            prop_assert!(RuleSet::parse(&set).unwrap_err().message.contains("duplicate"));
+        }
+    }
+
+    /// Compiled rules are data from the page: any JSON read as them is refused or read, never a
+    /// panic.
+    #[test]
+    fn reading_any_json_as_compiled_rules_never_panics(
+        rules in prop::collection::vec(json(), 0..6),
+        attrs in attributes(),
+    ) {
+        let set = Value::Object(vec![
+            ("format".to_owned(), Value::from(compiled::FORMAT)),
+            ("warnings".to_owned(), Value::Array(Vec::new())),
+            ("compiled".to_owned(), Value::Array(rules)),
+        ]);
+        if let Ok((read, _)) = compiled::read(&set) {
+            let lookup = |_: &str, _: i64| ExposureCounts::default();
+            let input = DecideInput {
+                attributes: &attrs,
+                visitor_id: "v",
+                now: 1.7e12,
+                today: 20_000,
+                url: "/",
+                exposures: &lookup,
+            };
+            let _ = decide(&read, &input);
+        }
     }
 }

@@ -59,6 +59,7 @@
 
 use crate::prelude::*;
 mod action;
+pub mod compiled;
 mod decide;
 mod lint;
 mod parse;
@@ -235,6 +236,25 @@ impl RuleSet {
         match report.errors.into_iter().next() {
             Some(error) => Err(error),
             None => Ok((report.rules, report.warnings)),
+        }
+    }
+
+    /// The rules a page gives the engine: compiled rules (`tailor compile`), or JSON rules,
+    /// parsed and checked. Returns the rule set and its warnings, worded, or why it was refused.
+    /// The lean engine (cargo feature `compiled-only`) has no JSON rule parser: it reads
+    /// compiled rules only, and the loader gives JSON rules to the other engine.
+    pub fn load(value: &Value) -> Result<(RuleSet, Vec<String>), String> {
+        if compiled::is_compiled(value) {
+            return compiled::read(value);
+        }
+        #[cfg(all(target_arch = "wasm32", feature = "compiled-only"))]
+        return Err(String::from(
+            "this engine reads compiled rules only (`tailor compile`)",
+        ));
+        #[cfg(not(all(target_arch = "wasm32", feature = "compiled-only")))]
+        {
+            let (set, warnings) = RuleSet::parse(value).map_err(|e| e.describe())?;
+            Ok((set, warnings.iter().map(Warning::describe).collect()))
         }
     }
 

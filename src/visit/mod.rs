@@ -199,10 +199,9 @@ impl<S: KeyValueStore, H: Host> Visit<S, H> {
     /// first paint. Returns `{ visits, pageViews, persisted, matched, holdout, applied }`, or
     /// why the rules were refused.
     pub fn start(&mut self, rules: &Value, apply: bool) -> Result<Value, String> {
-        let (rules, warnings) = RuleSet::parse(rules).map_err(|e| e.describe())?;
+        let (rules, warnings) = RuleSet::load(rules)?;
         for w in &warnings {
-            self.host
-                .warn(&crate::text::concat(&["Tailor: ", &w.describe()]));
+            self.host.warn(&crate::text::concat(&["Tailor: ", w]));
         }
         self.rules = rules;
         Ok(self.page_view(apply))
