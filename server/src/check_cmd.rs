@@ -172,6 +172,17 @@ pub fn check(text: &str, pages: &[(String, String)], strict: bool) -> (Vec<Findi
         }
     };
     let value = Value::from(&json);
+    if tailor::rules::compiled::is_compiled(&value) {
+        findings.push(Finding {
+            severity: Severity::Error,
+            rule: None,
+            path: String::new(),
+            message: "these are compiled rules (`tailor compile`): check the JSON rules they \
+                      were compiled from"
+                .to_owned(),
+        });
+        return (findings, 0);
+    }
     let report = RuleSet::parse_report(&value);
     let rule_id_at = |index: usize| -> Option<String> {
         let list = json.get("rules").unwrap_or(&json);

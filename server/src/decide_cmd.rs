@@ -122,8 +122,9 @@ fn decide(args: &[String]) -> Result<Json, Failure> {
     };
 
     let rules_json = read_json(&rules_path)?;
-    let (rules, warnings) = RuleSet::parse(&rules_json)
-        .map_err(|e| (1, format!("{rules_path}: invalid rules: {e}")))?;
+    // JSON rules or compiled ones (`tailor compile`): the same rule set either way.
+    let (rules, warnings) =
+        RuleSet::load(&rules_json).map_err(|e| (1, format!("{rules_path}: invalid rules: {e}")))?;
     let mut profile_json = read_json(&profile_path)?;
     if profile_json.as_object().is_none() {
         return Err(usage(format!("{profile_path}: expected a JSON object")));
@@ -227,7 +228,7 @@ fn decide(args: &[String]) -> Result<Json, Failure> {
             "outcome": r.outcome.as_str(),
             "reason": r.reason,
         })).collect::<Vec<_>>(),
-        "warnings": warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "warnings": warnings,
         "attributes": Json::from(&attributes),
     }))
 }

@@ -1,10 +1,12 @@
 //! `tailor`: the Tailor server and command-line tool in one binary.
 //!
-//! `tailor serve` runs the backend; `tailor eval` checks a targeting condition; `tailor preview`
-//! prints a preview link. Each subcommand lives in its own module; this file only dispatches and
+//! `tailor serve` runs the backend; `tailor eval` checks a targeting condition; `tailor check`
+//! and `tailor compile` check rules (and write them compiled); `tailor preview` prints a preview
+//! link. Each subcommand lives in its own module; this file only dispatches and
 //! maps failures to exit codes (0 success, 1 runtime failure, 2 bad usage or input).
 
 mod check_cmd;
+mod compile_cmd;
 mod decide_cmd;
 mod eval_cmd;
 mod preview_cmd;
@@ -32,6 +34,8 @@ commands:
           --condition JSON --attributes JSON [--groups JSON]
   check   validate a rules file (schema, semantics, selectors in pages)
           RULES.json [--page PAGE.html]... [--strict]
+  compile check a rules file, then write it compiled, for the lean engine (docs/rules.md)
+          RULES.json [--out FILE|-] [--page PAGE.html]... [--strict]
   decide  print what a visitor would see, with the reason for every rule, as JSON
           --rules RULES.json --profile PROFILE.json [--url URL] [--now TIME]
   preview print a link that shows a page as a chosen visitor would see it
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("eval") => eval_cmd::run(&args[1..]),
         Some("check") => check_cmd::run(&args[1..]),
+        Some("compile") => compile_cmd::run(&args[1..]),
         Some("decide") => decide_cmd::run(&args[1..]),
         Some("preview") => preview_cmd::run(&args[1..]),
         Some("help" | "--help" | "-h") => {

@@ -72,7 +72,7 @@ fn preview(args: &[String]) -> Result<String, (i32, String)> {
             .map_err(|e| usage(format!("cannot read {path}: {e}")))?;
         let json = Value::parse_json(&text).map_err(|e| usage(format!("{path}: {e}")))?;
         let (rules, _) =
-            RuleSet::parse(&json).map_err(|e| (1, format!("{path}: invalid rules: {e}")))?;
+            RuleSet::load(&json).map_err(|e| (1, format!("{path}: invalid rules: {e}")))?;
         let keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
         for key in preview_link::unread(&rules, &keys) {
             eprintln!(

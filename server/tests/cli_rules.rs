@@ -362,3 +362,106 @@ fn decide_refuses_invalid_rules() {
         stderr(&out)
     );
 }
+
+/// A scratch directory of this test's own, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tailor-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn compiled_rules_decide_exactly_as_the_json_rules_they_came_from() {
+    let dir = scratch("compile");
+    for (rules, profile, url) in [
+        (
+            example("pet-store.json"),
+            fixture("profile-stored.json"),
+            "https://shop.example/cats/toys",
+        ),
+        (example("pet-store.json"), fixture("attributes.json"), "/"),
+        (
+            path(&["..", "demo-site", "rules.json"]),
+            fixture("profile-stored.json"),
+            "/cats.html",
+        ),
+    ] {
+        let out_file = dir.join("rules.compiled.json");
+        let out_path = out_file.to_string_lossy().into_owned();
+        let out = tailor(&["compile", &rules, "--out", &out_path]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains(" rules -> "), "{}", stderr(&out));
+        let from = |r: &str| {
+            let args = ["--rules", r, "--profile", &profile, "--url", url];
+            decide(&[&args[..], &["--now", "2024-12-24T10:00:00Z"]].concat())
+        };
+        assert_eq!(
+            from(&out_path),
+            from(&rules),
+            "{rules} for {profile} at {url}"
+        );
+        // The loader reads the selectors to pre-hide from the compiled file alone.
+        let compiled: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+        assert_eq!(compiled["format"], "tailor-compiled/1");
+        assert!(!compiled["selectors"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn compile_writes_beside_the_input_or_prints_and_refuses_bad_rules() {
+    let dir = scratch("compile-out");
+    let input = dir.join("rules.json");
+    std::fs::copy(example("minimal.json"), &input).unwrap();
+    let input = input.to_string_lossy().into_owned();
+    let out = tailor(&["compile", &input]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(dir.join("rules.compiled.json")).unwrap();
+    let printed = tailor(&["compile", &input, "--out", "-"]);
+    assert_eq!(stdout(&printed), written);
+    assert_eq!(
+        written.lines().count(),
+        1,
+        "one line, for a page's script block"
+    );
+
+    // What `tailor check` calls an error stops the compile, and nothing is written.
+    let bad_out = dir.join("bad.compiled.json");
+    let out = tailor(&[
+        "compile",
+        &fixture("rules-bad.json"),
+        "--out",
+        &bad_out.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nothing written"), "{}", stderr(&out));
+    assert!(!bad_out.exists());
+    // The page check runs too.
+    let out = tailor(&[
+        "compile",
+        &example("pet-store.json"),
+        "--out",
+        "-",
+        "--page",
+        &fixture("page-without-hero.html"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+
+    // A compiled file is not checked as JSON rules: check says what to check instead.
+    let out = tailor(&["check", &dir.join("rules.compiled.json").to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("these are compiled rules"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(tailor(&["compile"]).status.code(), Some(2));
+    assert_eq!(
+        tailor(&["compile", "/nonexistent/rules.json"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
