@@ -12,7 +12,8 @@
  *   rulesUrl?: string (a rules file, as data-rules), config?: object (as #tailor-config),
  *   timeout?: number (ms, as data-timeout), late?: "apply", consent?: string, geo?: string,
  *   debug?: boolean, wasmUrl?: string | URL (where tailor_core.wasm is served, when the bundler
- *   does not emit it beside this module), toolsUrl?: string | URL (the same for
+ *   does not emit it beside this module), leanUrl?: string | URL (the same for tailor_lean.wasm, the
+ *   engine for compiled rules), toolsUrl?: string | URL (the same for
  *   tailor_tools.wasm, the engine a preview link or ?tailor-debug loads) }
  */
 export function start(options) {
@@ -32,6 +33,8 @@ export function start(options) {
     config: o.config || null,
     // This exact form lets bundlers find the wasm and emit it with the app.
     wasmUrl: o.wasmUrl || new URL("./tailor_core.wasm", import.meta.url),
+    // The engine for compiled rules (`tailor compile`), fetched instead when the rules are.
+    leanUrl: o.leanUrl || new URL("./tailor_lean.wasm", import.meta.url),
     // The engine with the site owner's tools, fetched only for a preview link or ?tailor-debug.
     toolsUrl: o.toolsUrl || new URL("./tailor_tools.wasm", import.meta.url),
   });

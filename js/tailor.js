@@ -5,7 +5,7 @@
 // The build wraps this function twice (scripts/build.mjs), each time beside wasm-bindgen's glue:
 // dist/tailor.js runs it from the script tag (`entry.script`, whose data-* attributes configure
 // it); dist/tailor.mjs exports `start(options)`, which runs it with `entry.data`, `entry.rules`,
-// `entry.config`, `entry.wasmUrl` and `entry.toolsUrl` given by the app.
+// `entry.config`, `entry.wasmUrl`, `entry.leanUrl` and `entry.toolsUrl` given by the app.
 function boot(window, document, entry) {
   "use strict";
 
@@ -52,17 +52,35 @@ function boot(window, document, entry) {
     }
   }
 
+  // Compiled rules (`tailor compile`) list their selectors for this; the rest is for the engine.
+  function isCompiled(rules) {
+    return !!rules && typeof rules.format === "string" && rules.format.indexOf("tailor-compiled/") === 0;
+  }
+
+  // "compiled", "json", or null for text that is not JSON (which either engine refuses alike).
+  function formOf(text) {
+    try {
+      return isCompiled(text === rulesAtStart && validAtStart ? parsedAtStart : JSON.parse(text)) ? "compiled" : "json";
+    } catch (e) {
+      return null;
+    }
+  }
+
   function selectorsOf(rules) {
-    var list = rules && (Array.isArray(rules) ? rules : rules.rules);
     var out = [];
+    var add = function (s) {
+      if (typeof s === "string" && safeSelector(s) && out.indexOf(s) < 0) out.push(s);
+    };
+    if (isCompiled(rules)) {
+      if (Array.isArray(rules.selectors)) rules.selectors.forEach(add);
+      return out;
+    }
+    var list = rules && (Array.isArray(rules) ? rules : rules.rules);
     if (!Array.isArray(list)) return out;
     for (var i = 0; i < list.length; i++) {
       var actions = list[i] && list[i].actions;
       if (!Array.isArray(actions)) continue;
-      for (var j = 0; j < actions.length; j++) {
-        var s = actions[j] && actions[j].selector;
-        if (typeof s === "string" && safeSelector(s) && out.indexOf(s) < 0) out.push(s);
-      }
+      for (var j = 0; j < actions.length; j++) add(actions[j] && actions[j].selector);
     }
     return out;
   }
@@ -135,8 +153,9 @@ function boot(window, document, entry) {
   var rulesAtStart = inlineAtStart || cachedRules();
   var selectors = [];
   var validAtStart = false; // rulesAtStart parsed: loadRules need not check it again
+  var parsedAtStart = null;
   try {
-    if (rulesAtStart) selectors = selectorsOf(JSON.parse(rulesAtStart));
+    if (rulesAtStart) selectors = selectorsOf(parsedAtStart = JSON.parse(rulesAtStart));
     validAtStart = true;
   } catch (e) {
     /* not JSON: the engine is never started with these rules, and loadRules says why */
@@ -319,11 +338,16 @@ function boot(window, document, entry) {
   // tailor_core.wasm waits 10-20 ms for the HTTP cache (docs/size.md). Where that script cannot
   // run (a policy refuses it, another build's file is cached), the wasm itself is fetched, as it
   // is without the preload.
-  var WASM = "@tailor-wasm-file@";
-  var WASM_INTEGRITY = "@tailor-wasm-integrity@";
-  var CARRIER = "@tailor-carrier-file@";
-  var CARRIER_INTEGRITY = "@tailor-carrier-integrity@";
-  var ENGINE_VERSION = "@tailor-engine-version@";
+  // Two builds of it serve visitors: tailor_core reads rules as JSON or compiled, tailor_lean
+  // (12 KB gzip smaller: no validating rule parser) reads compiled rules only (`tailor compile`).
+  var CORE = {
+    name: "tailor_core", wasm: "@tailor-wasm-file@", integrity: "@tailor-wasm-integrity@",
+    carrier: "@tailor-carrier-file@", carrierIntegrity: "@tailor-carrier-integrity@", version: "@tailor-engine-version@",
+  };
+  var LEAN = {
+    name: "tailor_lean", wasm: "@tailor-lean-file@", integrity: "@tailor-lean-integrity@",
+    carrier: "@tailor-lean-carrier-file@", carrierIntegrity: "@tailor-lean-carrier-integrity@", version: "@tailor-lean-version@",
+  };
   var UNPACKER = "@tailor-unpacker@";
   // The site owner's tools (preview links, the debug overlay's report) are in a second build of
   // the engine, tailor_tools.wasm, which visitors never download: a page view takes it instead
@@ -334,7 +358,6 @@ function boot(window, document, entry) {
   var PREVIEW_KEY = "tailor.preview";
   var PREVIEW_LINK = /(?:^#|&)tailor-preview=([^&]*)/;
   var DEBUG_PARAM = /[?&]tailor-debug(=|&|$)/;
-  var pinned = String(entry.wasmUrl || base + WASM);
   var storedPreview = null; // this tab's preview payload, read once
   try {
     storedPreview = sessionStorage.getItem(PREVIEW_KEY);
@@ -344,28 +367,41 @@ function boot(window, document, entry) {
   var config = null; // siteConfig's: the site's configuration, read once
   var compiled = null;
   var tools = false; // whether this page view runs the tools engine
+  var lean = false; // whether it runs the lean engine
   if (typeof WebAssembly === "object") {
     tools = toolsWanted();
-    compiled = tools ? compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY) : visitorsEngine();
+    lean = !tools && leanWanted();
+    compiled = tools ? compileEngine(String(entry.toolsUrl || base + TOOLS), TOOLS_INTEGRITY) : visitorsEngine(lean ? LEAN : CORE);
     compiled.catch(function () {}); // reported by the start-up chain, not as unhandled
   }
 
-  function visitorsEngine() {
+  function visitorsEngine(build) {
     // A page that preloads the engine (`<link rel="preload" as="script" crossorigin
-    // href=".../tailor_core.wasm.js">`, the README's install, or the older `as="fetch"` of
-    // tailor_core.wasm) has it downloading before this script even runs; that copy is used when
-    // its hash is this build's, else the pinned URL is requested.
-    var early = entry.wasmUrl ? null : preloadedEngine();
-    var carrier = CARRIER && early && early.script ? early.href : null;
+    // href=".../tailor_core.wasm.js">` or tailor_lean.wasm.js, the README's install, or the older
+    // `as="fetch"` of the .wasm) has it downloading before this script even runs; that copy is
+    // used when its hash is this build's, else the pinned URL is requested.
+    var pinned = String((build === CORE ? entry.wasmUrl : entry.leanUrl) || base + build.wasm);
+    var early = entry.wasmUrl ? null : preloadedEngine(build.name, pinned);
+    var carrier = build.carrier && early && early.script ? early.href : null;
     var fetched = function () {
-      return early && !early.script ? compileEngine(early.href, WASM_INTEGRITY).catch(function (e) {
+      return early && !early.script ? compileEngine(early.href, build.integrity).catch(function (e) {
         if (e instanceof WebAssembly.CompileError) throw e; // refused by the page's policy: no retry
-        return compileEngine(pinned, WASM_INTEGRITY);
-      }) : compileEngine(pinned, WASM_INTEGRITY);
+        return compileEngine(pinned, build.integrity);
+      }) : compileEngine(pinned, build.integrity);
     };
     // Whatever fails with the script (refused, missing, another build, bytes a proxy changed),
     // the fetched wasm is tried; a policy that refuses WebAssembly refuses that one too.
-    return carrier ? scriptEngine(carrier).then(null, fetched) : fetched();
+    return carrier ? scriptEngine(carrier, build).then(null, fetched) : fetched();
+  }
+
+  // The lean engine, when the rules this page view starts with are compiled: the inline block
+  // or the cached rules file, or else a rules file named *.compiled.json (what `tailor compile`
+  // writes). Each visitors' engine reads one form of rules; rules that turn out to be of the
+  // other form load the other engine (`load`).
+  function leanWanted() {
+    if (!LEAN.wasm) return false; // bundled apps: one engine
+    if (rulesAtStart) return isCompiled(parsedAtStart);
+    return !inlineAtStart && /\.compiled\.json([?#]|$)/.test(data.rules || "");
   }
 
   function toolsWanted() {
@@ -381,13 +417,16 @@ function boot(window, document, entry) {
     return entry.config || document.getElementById("tailor-config") ? debugEnabled() : data.debug === "true";
   }
 
-  function preloadedEngine() {
+  function preloadedEngine(name, pinned) {
     var links = document.querySelectorAll('link[rel="preload"]');
+    var file = new RegExp("/" + name + "\\.wasm(\\.js)?([?#]|$)");
     for (var i = 0; i < links.length; i++) {
       var as = links[i].getAttribute("as");
       var href = links[i].href;
-      if (as === "script" && /\/tailor_core\.wasm\.js(\?|#|$)/.test(href)) return { href: href, script: true };
-      if (as === "fetch" && /\/tailor_core\.wasm(\?|#|$)/.test(href) && href !== pinned) return { href: href, script: false };
+      var found = file.exec(href);
+      if (!found) continue;
+      if (as === "script" && found[1]) return { href: href, script: true };
+      if (as === "fetch" && !found[1] && href !== pinned) return { href: href, script: false };
     }
     return null;
   }
@@ -395,7 +434,7 @@ function boot(window, document, entry) {
   // The engine from tailor_core.wasm.js: a script that leaves the wasm in `__tailorEngine` as
   // [build version, size, escape, flip, text], the text UTF-16 with two wasm bytes per character (engineCarrier in
   // scripts/build.mjs says why and how).
-  function scriptEngine(url) {
+  function scriptEngine(url, build) {
     return new Promise(function (resolve, reject) {
       var el = document.createElement("script");
       el.onload = function () {
@@ -404,7 +443,7 @@ function boot(window, document, entry) {
         try {
           delete window.__tailorEngine;
           // A copy from an older deploy (the preload's URL has no version) is not this build's.
-          if (packed[0] !== ENGINE_VERSION) throw new Error("another build's engine");
+          if (packed[0] !== build.version) throw new Error("another build's engine");
           var bytes = unpackEngine(packed[1], packed[2], packed[3], packed[4]);
           mark("unpacked");
           resolve(new WebAssembly.Module(bytes));
@@ -416,7 +455,7 @@ function boot(window, document, entry) {
       el.crossOrigin = "anonymous";
       // A loader checked by Subresource Integrity has its engine checked too (the preload then
       // needs the same integrity to be reused: docs/csp.md).
-      if (script && script.integrity) el.integrity = CARRIER_INTEGRITY;
+      if (script && script.integrity) el.integrity = build.carrierIntegrity;
       if (script && script.nonce) el.nonce = script.nonce;
       el.src = scriptUrl(url); // throws where Trusted Types refuse it: the wasm is fetched instead
       document.head.appendChild(el);
@@ -485,7 +524,22 @@ function boot(window, document, entry) {
     } catch (e) {
       /* blocked: the engine says so */
     }
-    return Promise.all([compiled, rules]);
+    return Promise.all([compiled, rules]).then(function (parts) {
+      // Rules of the form the chosen engine does not read (a rules file not yet cached, an inline
+      // block after this script) get the other engine, a round trip later.
+      var text = parts[1] !== null ? parts[1] : inlineRules();
+      var form = tools || !LEAN.wasm || text === null ? null : formOf(text);
+      if (form === null || (form === "compiled") === lean) return parts;
+      lean = !lean;
+      if (!lean) {
+        console.warn(PREFIX + "these rules are JSON, not compiled (`tailor compile`): loading the engine that reads JSON rules");
+      } else if (!entry.rules) {
+        console.warn(PREFIX + (parts[1] !== null ? "the rules file is compiled: name it *.compiled.json (as `tailor " +
+          "compile` does)" : "the compiled #tailor-rules block comes after the Tailor script: place it before") +
+          " so that the engine for compiled rules is requested at once");
+      }
+      return Promise.all([visitorsEngine(lean ? LEAN : CORE), parts[1]]);
+    });
   }
 
   // The engine on this page: the visitor's profile and consent read from storage.

@@ -1,6 +1,7 @@
 // Builds the script-tag SDK into dist/: the Rust engine for wasm32, wasm-bindgen (--target web),
-// wasm-opt, the engine (tailor_core.wasm; its glue goes into the loader) and the same engine with
-// the site owner's tools (tailor_tools.wasm), the loader (tailor.js),
+// wasm-opt, the engine (tailor_core.wasm; its glue goes into the loader), the same engine with
+// the site owner's tools (tailor_tools.wasm) and without the JSON rule parser, for compiled rules
+// (tailor_lean.wasm; each visitors' engine also as a script, .wasm.js), the loader (tailor.js),
 // the ES module for bundlers (tailor.mjs) and the TypeScript
 // types; then prints the size report (raw, gzip -9,
 // brotli) and writes it to dist/size.json for the benches and the budget test.
@@ -176,11 +177,17 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 const toolsBuild = engineBuild("tools", ["--features", "tools"]);
 const coreBuild = engineBuild("core", []);
-if (coreBuild.glue !== toolsBuild.glue) {
-  throw new Error("the tools engine's glue differs from the visitors' engine's: the `tools` feature may not change exports or imports");
+// The lean engine: the visitors' engine without the validating JSON rule parser, for pages that
+// ship compiled rules (`tailor compile`; feature `compiled-only`, docs/size.md).
+const leanBuild = engineBuild("lean", ["--features", "compiled-only"]);
+for (const [build, feature] of [[coreBuild, "tools"], [leanBuild, "compiled-only"]]) {
+  if (build.glue !== toolsBuild.glue) {
+    throw new Error(`an engine's glue differs from the tools engine's: the \`${feature}\` feature may not change exports or imports`);
+  }
 }
 const tools = shortImports(toolsBuild.wasm, toolsBuild.glue);
 const short = shortImports(coreBuild.wasm, null, tools.names);
+const leanWasm = shortImports(leanBuild.wasm, null, tools.names).wasm;
 const pin = (bytes) => ({
   integrity: "sha384-" + createHash("sha384").update(bytes).digest("base64"),
   version: createHash("sha256").update(bytes).digest("hex").slice(0, 16),
@@ -196,6 +203,11 @@ const unpacker = readFileSync(join(pkg, "unpack.wasm")).toString("base64");
 const carrier = engineCarrier(wasmBytes, version);
 writeFileSync(join(dist, "tailor_core.wasm.js"), carrier);
 const carrierIntegrity = pin(carrier).integrity;
+writeFileSync(join(dist, "tailor_lean.wasm"), leanWasm);
+const leanPin = pin(leanWasm);
+const leanCarrier = engineCarrier(leanWasm, leanPin.version);
+writeFileSync(join(dist, "tailor_lean.wasm.js"), leanCarrier);
+const leanCarrierIntegrity = pin(leanCarrier).integrity;
 const glue = engineGlue(tools.glue);
 const loader = readFileSync(join(root, "js", "tailor.js"), "utf8");
 const licence = loader.match(/^\/\*![\s\S]*?\*\//)[0];
@@ -215,6 +227,11 @@ const classic = licence + "\n(function () {\n\"use strict\";\n" + glue + "\n" +
     "@tailor-carrier-file@": "tailor_core.wasm.js?v=" + version,
     "@tailor-carrier-integrity@": carrierIntegrity,
     "@tailor-engine-version@": version,
+    "@tailor-lean-file@": "tailor_lean.wasm?v=" + leanPin.version,
+    "@tailor-lean-integrity@": leanPin.integrity,
+    "@tailor-lean-carrier-file@": "tailor_lean.wasm.js?v=" + leanPin.version,
+    "@tailor-lean-carrier-integrity@": leanCarrierIntegrity,
+    "@tailor-lean-version@": leanPin.version,
     "@tailor-unpacker@": unpacker,
   }) +
   "\nboot(window, document, { script: document.currentScript });\n})();\n";
@@ -233,6 +250,11 @@ const esm = moduleSource.replace("/* @tailor-boot@ */", () =>
     "@tailor-carrier-file@": "",
     "@tailor-carrier-integrity@": "",
     "@tailor-engine-version@": version,
+    "@tailor-lean-file@": "tailor_lean.wasm",
+    "@tailor-lean-integrity@": leanPin.integrity,
+    "@tailor-lean-carrier-file@": "",
+    "@tailor-lean-carrier-integrity@": "",
+    "@tailor-lean-version@": leanPin.version,
     "@tailor-unpacker@": "",
   }));
 writeFileSync(join(dist, "tailor.mjs"), (await terse(esm, true)).code + "\n");
@@ -250,7 +272,7 @@ function sizeOf(bytes) {
   return { raw: bytes.length, gzip, brotli };
 }
 const sizes = {};
-for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor.mjs", "tailor_tools.wasm", "tailor_debug.js", "tailor.d.ts"]) {
+for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor_lean.wasm.js", "tailor_lean.wasm", "tailor.mjs", "tailor_tools.wasm", "tailor_debug.js", "tailor.d.ts"]) {
   const { raw, gzip, brotli } = sizeOf(readFileSync(join(dist, name)));
   sizes[name] = { raw, gzip: gzip.length, brotli: brotli.length };
   // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
@@ -276,10 +298,17 @@ function sum(names) {
 }
 const criticalPath = sum(criticalFiles);
 const total = sum([...criticalFiles, ...deferredFiles]);
+// A page with compiled rules (`tailor compile`) downloads the lean engine instead.
+const compiledFiles = ["tailor.js", "tailor_lean.wasm.js"];
+const compiledCriticalPath = { files: compiledFiles, ...sum(compiledFiles) };
 const report = {
-  files: sizes, criticalFiles, deferredFiles, criticalPath, total, budgetGzip,
+  files: sizes, criticalFiles, deferredFiles, criticalPath, total, compiledCriticalPath, budgetGzip,
   // For pages that check tailor.js by Subresource Integrity: the preload's `integrity` (docs/csp.md).
-  integrity: { "tailor_core.wasm.js": carrierIntegrity, "tailor_core.wasm": integrity, "tailor_tools.wasm": toolsPin.integrity },
+  integrity: {
+    "tailor_core.wasm.js": carrierIntegrity, "tailor_core.wasm": integrity,
+    "tailor_lean.wasm.js": leanCarrierIntegrity, "tailor_lean.wasm": leanPin.integrity,
+    "tailor_tools.wasm": toolsPin.integrity,
+  },
 };
 writeFileSync(join(dist, "size.json"), JSON.stringify(report, null, 2) + "\n");
 
@@ -291,6 +320,9 @@ for (const [name, s] of Object.entries(sizes)) {
 }
 console.log("critical path".padEnd(22) + kb(criticalPath.raw) + kb(criticalPath.gzip) + kb(criticalPath.brotli));
 console.log("total".padEnd(22) + kb(total.raw) + kb(total.gzip) + kb(total.brotli));
+const c = compiledCriticalPath;
+console.log("compiled rules: path".padEnd(22) + kb(c.raw) + kb(c.gzip) + kb(c.brotli));
 const verdict = criticalPath.gzip <= budgetGzip ? "within" : "OVER";
 console.log(`size.critical_path_gzip_bytes: ${criticalPath.gzip} (${verdict} the ${budgetGzip / 1024} KB budget)`);
-console.log(`size.total_gzip_bytes: ${total.gzip}\n`);
+console.log(`size.total_gzip_bytes: ${total.gzip}`);
+console.log(`size.compiled_critical_path_gzip_bytes: ${c.gzip} (${c.gzip <= budgetGzip ? "within" : "OVER"} the ${budgetGzip / 1024} KB budget)\n`);

@@ -15,7 +15,7 @@ const stage = join(out, "package");
 const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 // What the package's entry points need; a build without one of them is not packed.
-const required = ["tailor.mjs", "tailor_core.wasm", "tailor_core.wasm.js", "tailor_tools.wasm", "tailor.js", "tailor.d.ts"];
+const required = ["tailor.mjs", "tailor_core.wasm", "tailor_core.wasm.js", "tailor_lean.wasm", "tailor_lean.wasm.js", "tailor_tools.wasm", "tailor.js", "tailor.d.ts"];
 const missing = required.filter((f) => !existsSync(join(dist, f)));
 if (missing.length) {
   throw new Error("dist/ lacks " + missing.join(", ") + ": run `node scripts/build.mjs` first");
@@ -56,6 +56,9 @@ const manifest = {
     "./tailor.js": "./tailor.js",
     "./tailor_core.wasm": "./tailor_core.wasm",
     "./tailor_core.wasm.js": "./tailor_core.wasm.js",
+    // The engine for compiled rules (`tailor compile`).
+    "./tailor_lean.wasm": "./tailor_lean.wasm",
+    "./tailor_lean.wasm.js": "./tailor_lean.wasm.js",
     // The engine with the site owner's tools (preview links, the debug overlay).
     "./tailor_tools.wasm": "./tailor_tools.wasm",
     ...(fromDist.includes("tailor_debug.js") ? { "./tailor_debug.js": "./tailor_debug.js" } : {}),
@@ -64,7 +67,7 @@ const manifest = {
   },
   files,
   // Importing the module changes nothing until start() is called; the classic script runs Tailor.
-  sideEffects: ["./tailor.js", "./tailor_core.wasm.js"],
+  sideEffects: ["./tailor.js", "./tailor_core.wasm.js", "./tailor_lean.wasm.js"],
   peerDependencies: { react: "^19.0.0" },
   peerDependenciesMeta: { react: { optional: true } },
   keywords: ["personalization", "webassembly", "privacy", "react", "ab-testing"],

@@ -14,7 +14,7 @@ export const artifactsDir = join(root, "tests", "e2e", "artifacts");
 
 // The debug build by default (npm test builds it for the native tests anyway); the benches set
 // TAILOR_BIN to the release build.
-const binary = process.env.TAILOR_BIN || join(root, "target", "debug", "tailor");
+export const binary = process.env.TAILOR_BIN || join(root, "target", "debug", "tailor");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 
 /** Starts `tailor serve` on 127.0.0.1 with a fresh SQLite database (or `db`, e.g. a PostgreSQL
