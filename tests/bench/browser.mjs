@@ -153,15 +153,17 @@ async function load(page, url, marks) {
  * long targets stayed hidden. */
 async function coldFigures(browser, server, storageState, prefix, network, compare, cpu) {
   const loads = Number(process.env.BENCH_COLD_LOADS || 15);
-  const times = { tailor: [], fetch: [], inline: [], compare: [], remote: [] };
+  const times = { tailor: [], fetch: [], inline: [], compare: [], remote: [], compiled: [] };
   const hidden = [];
   let original = 0;
   let oldPicture = 0;
-  const incomplete = { tailor: 0, fetch: 0, inline: 0, compare: 0, remote: 0 };
+  const incomplete = { tailor: 0, fetch: 0, inline: 0, compare: 0, remote: 0, compiled: 0 };
   const marks = startupMarks();
+  const compiledMarks = startupMarks();
+  let compiledOriginal = 0;
   for (let i = 0; i < loads; i++) {
     // With `cpu` (a CDP slowdown factor), also the install with a rules file (`data-rules`).
-    for (const kind of ["tailor", "fetch", "inline", ...(compare ? ["compare"] : []), ...(cpu ? ["remote"] : [])]) {
+    for (const kind of ["tailor", "compiled", "fetch", "inline", ...(compare ? ["compare"] : []), ...(cpu ? ["remote"] : [])]) {
       const context = await browser.newContext({ storageState });
       await context.addInitScript(RECORDER);
       const page = await context.newPage();
@@ -178,8 +180,10 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
       }
       // The compared build is loaded with the install it had: no preload line.
       const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" :
-        server.url + (kind === "fetch" ? "/tailor-fetch.html" : kind === "remote" ? "/tailor-remote.html" : "/" + kind + ".html");
-      const rec = await load(page, url, kind === "tailor" ? marks : null);
+        server.url + (kind === "fetch" ? "/tailor-fetch.html" : kind === "remote" ? "/tailor-remote.html" :
+          kind === "compiled" ? "/tailor-compiled.html" : "/" + kind + ".html");
+      const rec = await load(page, url, kind === "tailor" ? marks : kind === "compiled" ? compiledMarks : null);
+      if (kind === "compiled") compiledOriginal += rec.original + rec.oldPicture;
       if (rec.appliedAt === null) incomplete[kind]++;
       else times[kind].push(rec.appliedAt);
       if (kind === "tailor") {
@@ -201,6 +205,10 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
   // The same build with the older install (the wasm fetched): the carrier's A/B in this run.
   print(prefix + "fetch_preload_ratio_to_inline", (median(times.fetch) / median(times.inline)).toFixed(2) +
     " (not personalized " + incomplete.fetch + ")");
+  // The same rules compiled (`tailor compile`), on the lean engine.
+  print(prefix + "compiled_rules_ratio_to_inline", (median(times.compiled) / median(times.inline)).toFixed(2) +
+    " (not personalized " + incomplete.compiled + ", frames with original content or an old picture " + compiledOriginal + ")");
+  printMarks(prefix + "compiled.", compiledMarks);
   if (cpu) {
     print(prefix + "rules_file_ratio_to_inline", (median(times.remote) / median(times.inline)).toFixed(2) +
       " (not personalized " + incomplete.remote + ")");
@@ -267,11 +275,12 @@ async function flickerFigures(browser) {
     const parsed = [];
     const inline = [];
     const fetched = [];
+    const compiledRules = [];
     const marks = startupMarks();
     let framesWithOriginal = 0;
     let incomplete = 0;
     for (let i = 0; i < (coldOnly ? 0 : 20); i++) {
-      for (const [path, out] of [["/tailor.html", tailor], ["/tailor-fetch.html", fetched], ["/inline.html", inline]]) {
+      for (const [path, out] of [["/tailor.html", tailor], ["/tailor-compiled.html", compiledRules], ["/tailor-fetch.html", fetched], ["/inline.html", inline]]) {
         const isTailor = path === "/tailor.html";
         const rec = await load(page, server.url + path, isTailor ? marks : null);
         if (rec.appliedAt === null) incomplete++;
@@ -291,14 +300,15 @@ async function flickerFigures(browser) {
     print("dom.applied.tailor_page_parsed_median_ms", median(parsed).toFixed(1));
     print("dom.applied.ratio_to_inline", (median(tailor) / median(inline)).toFixed(2) + " (budget 1.5)");
     print("dom.applied.fetch_preload_ratio_to_inline", (median(fetched) / median(inline)).toFixed(2));
+    print("dom.applied.compiled_rules_ratio_to_inline", (median(compiledRules) / median(inline)).toFixed(2));
     printMarks("dom.startup.", marks);
 
     // The first page in a new tab: a new renderer process, so nothing is warm (no in-memory
     // cache, no compiled code, no locale data). Both pages are loaded the same way.
-    const fresh = { tailor: [], "tailor-fetch": [], inline: [] };
+    const fresh = { tailor: [], "tailor-compiled": [], "tailor-fetch": [], inline: [] };
     const freshMarks = startupMarks();
     for (let i = 0; i < (coldOnly ? 0 : 10); i++) {
-      for (const kind of ["tailor", "tailor-fetch", "inline"]) {
+      for (const kind of ["tailor", "tailor-compiled", "tailor-fetch", "inline"]) {
         const tab = await context.newPage();
         const rec = await load(tab, server.url + "/" + kind + ".html", kind === "tailor" ? freshMarks : null);
         if (rec.appliedAt !== null) fresh[kind].push(rec.appliedAt);
@@ -309,6 +319,7 @@ async function flickerFigures(browser) {
     print("dom.new_tab.inline_median_ms", median(fresh.inline).toFixed(1));
     print("dom.new_tab.ratio_to_inline", (median(fresh.tailor) / median(fresh.inline)).toFixed(2));
     print("dom.new_tab.fetch_preload_ratio_to_inline", (median(fresh["tailor-fetch"]) / median(fresh.inline)).toFixed(2));
+    print("dom.new_tab.compiled_rules_ratio_to_inline", (median(fresh["tailor-compiled"]) / median(fresh.inline)).toFixed(2));
     printMarks("dom.new_tab.", freshMarks);
 
     // A returning visitor with an empty HTTP cache (a new session days later): a fresh browser

@@ -1,8 +1,10 @@
 // The flicker bench's pages (also profiled by startup_profile.mjs): a pet-store page with 50
 // rules of which 4 match a returning visitor (pet cat, name Hana), and the same page changed by
 // a hand-written inline script instead.
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { binary as tailorBinary } from "../e2e/harness.mjs";
 
 const BODY = `
   <header><a href="/">Pawsome Pets</a></header>
@@ -45,8 +47,10 @@ const INLINE_BASELINE = `<script>
 </script>`;
 
 /** Writes dog.svg, cat.svg, tailor.html (the README install), tailor-fetch.html (the wasm fetched),
- * tailor-no-preload.html, tailor-remote.html (rules from rules.json) and inline.html into `site`. */
-export function benchPage(site) {
+ * tailor-no-preload.html, tailor-remote.html (rules from rules.json), tailor-compiled.html (the
+ * same rules compiled by `binary`, the tailor CLI, and the lean engine) and inline.html into
+ * `site`. */
+export function benchPage(site, binary = tailorBinary) {
   const svg = (label) => `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="160"><text x="20" y="90">${label}</text></svg>`;
   writeFileSync(join(site, "dog.svg"), svg("dog"));
   writeFileSync(join(site, "cat.svg"), svg("cat"));
@@ -69,6 +73,13 @@ export function benchPage(site) {
   writeFileSync(join(site, "tailor-remote.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
 <link rel="preload" href="/dist/tailor_core.wasm.js" as="script" crossorigin>
 <script src="/dist/tailor.js" data-rules="/rules.json"></script></head><body>${BODY}</body></html>`);
+  // The same rules compiled (`tailor compile`), inline, with the lean engine's preload.
+  execFileSync(binary, ["compile", join(site, "rules.json")], { stdio: "ignore" });
+  const compiled = readFileSync(join(site, "rules.compiled.json"), "utf8").trim();
+  writeFileSync(join(site, "tailor-compiled.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Tailor</title>
+<script type="application/json" id="tailor-rules">${compiled}</script>
+<link rel="preload" href="/dist/tailor_lean.wasm.js" as="script" crossorigin>
+<script src="/dist/tailor.js"></script></head><body>${BODY}</body></html>`);
   writeFileSync(join(site, "inline.html"), `<!doctype html><html><head><meta charset="utf-8"><title>Inline</title></head>
 <body>${BODY}${INLINE_BASELINE}</body></html>`);
 }
