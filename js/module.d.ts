@@ -24,6 +24,8 @@ export interface TailorStartOptions {
   debug?: boolean;
   /** Where tailor_core.wasm is served, when the bundler does not emit it beside the module. */
   wasmUrl?: string | URL;
+  /** The same for tailor_lean.wasm, the engine for compiled rules (`tailor compile`). */
+  leanUrl?: string | URL;
   /** The same for tailor_tools.wasm, the engine a preview link or ?tailor-debug loads. */
   toolsUrl?: string | URL;
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, root, startServer, watchConsole } from "./e2e/harness.mjs";
+import { binary, launchBrowser, root, startServer, watchConsole } from "./e2e/harness.mjs";
 
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 let app;
@@ -120,6 +120,41 @@ describe("npm package", () => {
       assert.deepEqual(await engines(), ["/assets/" + tools[0]]);
       assert.deepEqual(await page.evaluate(() => window.tailor.report().matched), ["greet"]);
       assert.deepEqual(errors.map(String), []);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+
+  test("an app that starts Tailor with compiled rules gets the lean engine from its bundle", async () => {
+    writeFileSync(join(app, "compiled.json"), JSON.stringify({
+      rules: [{ id: "greet", actions: [{ selector: "#greeting", text: "Hello, compiled" }] }],
+    }));
+    sh(binary, ["compile", join(app, "compiled.json"), "--out", join(app, "rules.compiled.json")], app);
+    writeFileSync(join(app, "main.js"), `import { start } from "tailor-sdk";
+import rules from "./rules.compiled.json";
+start({ rules }).then((tailor) => console.log("Tailor decided", JSON.stringify(tailor.report())));
+`);
+    sh(join(app, "node_modules", ".bin", "vite"), ["build", "--logLevel", "error", "--outDir", "dist-compiled"], app);
+    const assets = readdirSync(join(app, "dist-compiled", "assets"));
+    const lean = assets.filter((f) => /^tailor_lean-[\w-]+\.wasm$/.test(f));
+    assert.equal(lean.length, 1, "the lean engine is an asset of the build: " + assets.join(", "));
+    assert.ok(readFileSync(join(app, "dist-compiled", "assets", lean[0])).equals(readFileSync(installed("tailor_lean.wasm"))));
+    const server = await startServer({ site: join(app, "dist-compiled") });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const { messages, errors } = watchConsole(page);
+      const decided = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("Tailor decided"), timeout: 10000 });
+      await page.goto(server.url + "/");
+      await decided;
+      assert.equal(await page.locator("#greeting").textContent(), "Hello, compiled");
+      assert.equal(await page.evaluate(() => window.tailor.error()), null);
+      const engines = await page.evaluate(() => performance.getEntriesByType("resource")
+        .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
+      assert.deepEqual(engines, ["/assets/" + lean[0]], "only the lean engine is downloaded");
+      assert.deepEqual(errors.map(String), []);
+      assert.deepEqual(messages.filter((m) => m.type === "error" || m.type === "warning"), []);
     } finally {
       await browser.close();
       await server.stop();
