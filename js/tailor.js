@@ -57,10 +57,11 @@ function boot(window, document, entry) {
     return !!rules && typeof rules.format === "string" && rules.format.indexOf("tailor-compiled/") === 0;
   }
 
-  // "compiled", "json", or null for text that is not JSON (which either engine refuses alike).
+  // Whether the rules `text` are compiled; null for text that is not JSON (either engine refuses
+  // it alike).
   function formOf(text) {
     try {
-      return isCompiled(text === rulesAtStart && validAtStart ? parsedAtStart : JSON.parse(text)) ? "compiled" : "json";
+      return isCompiled(text === rulesAtStart && validAtStart ? parsedAtStart : JSON.parse(text));
     } catch (e) {
       return null;
     }
@@ -399,7 +400,6 @@ function boot(window, document, entry) {
   // writes). Each visitors' engine reads one form of rules; rules that turn out to be of the
   // other form load the other engine (`load`).
   function leanWanted() {
-    if (!LEAN.wasm) return false; // bundled apps: one engine
     if (rulesAtStart) return isCompiled(parsedAtStart);
     return !inlineAtStart && /\.compiled\.json([?#]|$)/.test(data.rules || "");
   }
@@ -528,16 +528,11 @@ function boot(window, document, entry) {
       // Rules of the form the chosen engine does not read (a rules file not yet cached, an inline
       // block after this script) get the other engine, a round trip later.
       var text = parts[1] !== null ? parts[1] : inlineRules();
-      var form = tools || !LEAN.wasm || text === null ? null : formOf(text);
-      if (form === null || (form === "compiled") === lean) return parts;
-      lean = !lean;
-      if (!lean) {
-        console.warn(PREFIX + "these rules are JSON, not compiled (`tailor compile`): loading the engine that reads JSON rules");
-      } else if (!entry.rules) {
-        console.warn(PREFIX + (parts[1] !== null ? "the rules file is compiled: name it *.compiled.json (as `tailor " +
-          "compile` does)" : "the compiled #tailor-rules block comes after the Tailor script: place it before") +
-          " so that the engine for compiled rules is requested at once");
-      }
+      var compiledForm = tools || text === null ? lean : formOf(text);
+      if (compiledForm === null || compiledForm === lean) return parts;
+      lean = compiledForm;
+      console.warn(PREFIX + (lean ? "compiled rules, found late: name a rules file *.compiled.json, put #tailor-rules " +
+        "before this script" : "these rules are JSON, not compiled") + "; loading " + (lean ? LEAN : CORE).name);
       return Promise.all([visitorsEngine(lean ? LEAN : CORE), parts[1]]);
     });
   }

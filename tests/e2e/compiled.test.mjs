@@ -121,7 +121,7 @@ describe("compiled rules", () => {
     assert.equal(misnamed.error, null);
     assert.deepEqual(misnamed.engines, ["/dist/tailor_core.wasm", "/dist/tailor_lean.wasm"]);
     assert.ok(misnamed.report.matched.length > 0);
-    assert.ok(misnamed.log.messages.some((m) => m.type === "warning" && /name it \*\.compiled\.json/.test(m.text)),
+    assert.ok(misnamed.log.messages.some((m) => m.type === "warning" && /found late: name a rules file \*\.compiled\.json/.test(m.text)),
       JSON.stringify(misnamed.log.messages));
     const json = await visit("/json-misnamed.html");
     assert.equal(json.error, null);
