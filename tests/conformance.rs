@@ -8,7 +8,8 @@
 //!
 //! Conditions use `Condition::parse_lenient`, GrowthBook's behaviour (the vectors expect an unknown
 //! operator or an invalid regular expression to make a condition false). As a second check, the
-//! strict parse must either reject a vector's condition or agree with it.
+//! strict parse must either reject a vector's condition or agree with it, and the condition's
+//! compiled form (what `tailor compile` writes) must read back as the same condition.
 
 use tailor::bucket::{bucket_ranges, choose_variation, equal_weights, hash, in_namespace};
 use tailor::condition::Condition;
@@ -84,12 +85,31 @@ fn eval_condition(cases: &Value) -> (Section, usize) {
             .as_array()
             .and_then(|c| c.get(4))
             .unwrap_or(&Value::Null);
-        let got = Condition::parse_lenient(condition).matches_with_groups(attributes, groups);
+        let lenient = Condition::parse_lenient(condition);
+        let got = lenient.matches_with_groups(attributes, groups);
         let mut result = if Some(got) == expected {
             Ok(())
         } else {
             Err(format!("expected {expected:?}, got {got}"))
         };
+        // Compiled rules carry the parsed condition (through JSON text, as a page does): it must
+        // read back as the same condition and decide the same.
+        let text = lenient.compiled().to_json_string();
+        match Value::parse_json(&text)
+            .ok()
+            .and_then(|v| Condition::from_compiled(&v))
+        {
+            Some(back) if format!("{back:?}") == format!("{lenient:?}") => {
+                let back_got = back.matches_with_groups(attributes, groups);
+                if back_got != got && result.is_ok() {
+                    result = Err(format!("compiled gives {back_got}, parsed {got}"));
+                }
+            }
+            _ if result.is_ok() => {
+                result = Err(format!("compiled form does not read back: {text}"))
+            }
+            _ => {}
+        }
         if let Ok(strict) = Condition::parse(condition) {
             strict_accepted += 1;
             let strict_got = strict.matches_with_groups(attributes, groups);

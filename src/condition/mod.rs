@@ -30,6 +30,7 @@
 //! levels are invalid.
 
 use crate::prelude::*;
+mod compiled;
 mod eval;
 mod js;
 mod parse;
@@ -79,6 +80,18 @@ impl Condition {
         Condition {
             root: parse::Parser::new().condition(condition, 0),
         }
+    }
+
+    /// The parsed form as compiled rules carry it (positional JSON: `compiled.rs`).
+    pub fn compiled(&self) -> Value {
+        compiled::write_clauses(&self.root)
+    }
+
+    /// Reads what [`Condition::compiled`] wrote; `None` for anything of another shape.
+    pub fn from_compiled(value: &Value) -> Option<Condition> {
+        Some(Condition {
+            root: compiled::read_clauses(value)?,
+        })
     }
 
     /// Every problem a strict parse would see (it reports only the first), in document order.

@@ -16,11 +16,12 @@
 //!     ["welcome", {"pageViews": {"$gte": 2}}, "pageViews >= 2", 0, "greeting",
 //!      [null, null, null, null], 0, null, null, ["/", "!/admin/**"],
 //!      [["#greeting", null, 0, "text", ["Welcome back, ", ["name", "friend"], "!"]]],
-//!      null] ] }
+//!      null, [[4, ["pageViews"], [6, [[2, 5, 2]]]]]] ] }
 //! ```
 //!
 //! A rule is `[id, condition, summary, priority, slot, cap, holdout, start, end, pages, actions,
-//! data]`: `cap` is `[session, day, lifetime, minIntervalMinutes]`, `start`/`end` are `[ms, text
+//! data, parsed condition]`: `condition` is as written (for explanations), the parsed condition
+//! its evaluable form (`condition::compiled`: the lean engine has no condition parser); `cap` is `[session, day, lifetime, minIntervalMinutes]`, `start`/`end` are `[ms, text
 //! as written]` or null, `pages` the patterns as written. An action is `[selector, index,
 //! actionIndex, change...]`, the change one of `"text", template`, `"attribute", name, template,
 //! offsiteUrls`, `"addClass", [names]`, `"removeClass", [names]`, `"show"`, `"hide"`,
@@ -105,6 +106,7 @@ fn compile_rule(rule: &Rule) -> Value {
         ),
         Value::Array(rule.actions.iter().map(compile_action).collect()),
         data,
+        rule.condition.compiled(),
     ])
 }
 
@@ -230,7 +232,7 @@ fn time(value: &Value) -> Option<Option<(f64, String)>> {
 }
 
 fn read_rule(value: &Value) -> Option<Rule> {
-    let [id, condition, summary, priority, slot, cap, holdout, start, end, pages, actions, data] =
+    let [id, condition, summary, priority, slot, cap, holdout, start, end, pages, actions, data, parsed_condition] =
         value.as_array()?
     else {
         return None;
@@ -274,11 +276,9 @@ fn read_rule(value: &Value) -> Option<Rule> {
         }
         _ => return None,
     };
-    // `tailor compile` parsed the condition strictly; where that succeeds the lenient parse is
-    // the same condition (condition/mod.rs), and it cannot fail here.
     Some(Rule {
         id: string(id)?,
-        condition: Condition::parse_lenient(condition),
+        condition: Condition::from_compiled(parsed_condition)?,
         condition_source: condition.clone(),
         summary: string(summary)?,
         priority,
@@ -459,21 +459,21 @@ mod tests {
     #[test]
     fn damaged_rules_are_refused_naming_the_rule() {
         let good =
-            r#"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [], null]"#;
+            r#"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [], null, []]"#;
         assert!(read(&with_rule(good)).is_ok());
         let bad = [
             r#"["a"]"#,
-            r#"[1, {}, "", 0, null, [null, null, null, null], 0, null, null, [], [], null]"#,
-            r#"["a", {}, "", 0.5, null, [null, null, null, null], 0, null, null, [], [], null]"#,
-            r#"["a", {}, "", 2000000, null, [null, null, null, null], 0, null, null, [], [], null]"#,
-            r#"["a", {}, "", 0, null, [null, null, null, -1], 0, null, null, [], [], null]"#,
-            r#"["a", {}, "", 0, null, [null, null, null], 0, null, null, [], [], null]"#,
-            r#"["a", {}, "", 0, null, [null, null, null, null], 1.5, null, null, [], [], null]"#,
-            r#"["a", {}, "", 0, null, [null, null, null, null], 0, [1], null, [], [], null]"#,
-            r#"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, ["!"], [], null]"#,
-            r##"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [["#x", null, 0, "text"]], null]"##,
-            r##"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [["#x", null, 0, "blink", []]], null]"##,
-            r#"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [], [["k", [1]]]]"#,
+            r#"[1, {}, "", 0, null, [null, null, null, null], 0, null, null, [], [], null, []]"#,
+            r#"["a", {}, "", 0.5, null, [null, null, null, null], 0, null, null, [], [], null, []]"#,
+            r#"["a", {}, "", 2000000, null, [null, null, null, null], 0, null, null, [], [], null, []]"#,
+            r#"["a", {}, "", 0, null, [null, null, null, -1], 0, null, null, [], [], null, []]"#,
+            r#"["a", {}, "", 0, null, [null, null, null], 0, null, null, [], [], null, []]"#,
+            r#"["a", {}, "", 0, null, [null, null, null, null], 1.5, null, null, [], [], null, []]"#,
+            r#"["a", {}, "", 0, null, [null, null, null, null], 0, [1], null, [], [], null, []]"#,
+            r#"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, ["!"], [], null, []]"#,
+            r##"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [["#x", null, 0, "text"]], null, []]"##,
+            r##"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [["#x", null, 0, "blink", []]], null, []]"##,
+            r#"["a", {}, "", 0, null, [null, null, null, null], 0, null, null, [], [], [["k", [1]]], []]"#,
         ];
         for rule in bad {
             let err = read(&with_rule(&format!("{good}, {rule}"))).unwrap_err();
@@ -493,7 +493,7 @@ mod tests {
         let rule = |name: &str, value: &str| {
             format!(
                 r##"["a", {{}}, "", 0, null, [null, null, null, null], 0, null, null, [],
-                   [["#x", null, 0, "attribute", "{name}", ["{value}"], false]], null]"##
+                   [["#x", null, 0, "attribute", "{name}", ["{value}"], false]], null, []]"##
             )
         };
         // An event handler is refused outright.
