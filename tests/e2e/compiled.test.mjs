@@ -21,9 +21,10 @@ writeFileSync(join(site, "demo-rules.compiled.json"), compiledText);
 writeFileSync(join(site, "compiled-rules.json"), compiledText); // compiled, not named so
 writeFileSync(join(site, "json-rules.compiled.json"), JSON.stringify(json)); // JSON, named compiled
 
-const page = ({ rules, file, preload }) => `<!doctype html>
+const page = ({ rules, file, preload, config }) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="/favicon.svg"><title>compiled</title>
 <script>window.dataLayer = [];</script>
+${config ? `<script type="application/json" id="tailor-config">${config}</script>` : ""}
 ${rules ? `<script type="application/json" id="tailor-rules">${rules}</script>` : ""}
 ${preload ? `<link rel="preload" href="/dist/${preload}" as="script" crossorigin>` : ""}
 <script src="/dist/tailor.js"${file ? ` data-rules="${file}"` : ""}></script>
@@ -34,6 +35,7 @@ ${preload ? `<link rel="preload" href="/dist/${preload}" as="script" crossorigin
 </body></html>`;
 writeFileSync(join(site, "json-inline.html"), page({ rules: JSON.stringify(json), preload: "tailor_core.wasm.js" }));
 writeFileSync(join(site, "compiled-inline.html"), page({ rules: compiledText, preload: "tailor_lean.wasm.js" }));
+writeFileSync(join(site, "compiled-debug.html"), page({ rules: compiledText, preload: "tailor_lean.wasm.js", config: '{"debug": true}' }));
 writeFileSync(join(site, "compiled-file.html"), page({ file: "/demo-rules.compiled.json" }));
 writeFileSync(join(site, "compiled-misnamed.html"), page({ file: "/compiled-rules.json" }));
 writeFileSync(join(site, "json-misnamed.html"), page({ file: "/json-rules.compiled.json" }));
@@ -129,6 +131,20 @@ describe("compiled rules", () => {
     assert.deepEqual(json.report.matched, misnamed.report.matched);
     assert.equal(json.body, misnamed.body);
     assert.ok(json.log.messages.some((m) => m.type === "warning" && /JSON, not compiled/.test(m.text)));
+  });
+
+  test("the site owner's tools engine reads compiled rules: the debug overlay explains them", async () => {
+    const context = await e2e.browser.newContext();
+    const p = await context.newPage();
+    await p.goto(e2e.server.url + "/compiled-debug.html?tailor-debug");
+    assert.ok(await p.evaluate(() => window.tailor.ready()));
+    const overlay = p.locator("#tailor-debug");
+    await overlay.waitFor({ state: "visible", timeout: 5000 });
+    assert.match(await overlay.locator('tr[data-rule="free-shipping-week"]').textContent(), /applied/);
+    // The page's preload downloads the lean engine's script; the page view runs the tools engine
+    // (the visitors' engines have no overlay report).
+    assert.deepEqual(await engines(p), ["/dist/tailor_lean.wasm.js", "/dist/tailor_tools.wasm"]);
+    await context.close();
   });
 
   test("damaged compiled rules leave the original page and say which rule and what to do", async () => {
