@@ -66,6 +66,18 @@ fn attributes() -> impl Strategy<Value = Value> {
     prop::collection::vec((key(), leaf()), 0..6).prop_map(Value::Object)
 }
 
+/// Visitor "v" on `url` with `attributes`, who has seen no rule yet.
+fn first_visit<'a>(attributes: &'a Value, url: &'a str) -> DecideInput<'a> {
+    DecideInput {
+        attributes,
+        visitor_id: "v",
+        now: 1.7e12,
+        today: 20_000,
+        url,
+        exposures: &|_: &str, _: i64| ExposureCounts::default(),
+    }
+}
+
 fn counts() -> impl Strategy<Value = ExposureCounts> {
     (0u32..4, 0u32..4, 0u32..8, prop::option::of(0.0..2e12f64)).prop_map(
         |(session, day, lifetime, last)| ExposureCounts {
@@ -199,16 +211,7 @@ proptest! {
     ) {
         let set = Value::Object(vec![("rules".to_owned(), Value::Array(rules))]);
         let report = RuleSet::parse_report(&set);
-        let lookup = |_: &str, _: i64| ExposureCounts::default();
-        let input = DecideInput {
-            attributes: &attrs,
-            visitor_id: "v",
-            now: 1.7e12,
-            today: 20_000,
-            url: "/",
-            exposures: &lookup,
-        };
-        let _ = decide(&report.rules, &input);
+        let _ = decide(&report.rules, &first_visit(&attrs, "/"));
     }
 
     /// What `tailor compile` writes, the browser reads back as the same rules: the same fields
@@ -223,15 +226,7 @@ proptest! {
             let (back, worded) = compiled::read(&compiled::compile(&parsed, &warnings)).unwrap();
             prop_assert_eq!(format!("{back:?}"), format!("{parsed:?}"));
             prop_assert_eq!(worded.len(), warnings.len());
-            let lookup = |_: &str, _: i64| ExposureCounts::default();
-            let input = DecideInput {
-                attributes: &attrs,
-                visitor_id: "v",
-                now: 1.7e12,
-                today: 20_000,
-                url: "/cats/x",
-                exposures: &lookup,
-            };
+            let input = first_visit(&attrs, "/cats/x");
             prop_assert_eq!(decide(&back, &input), decide(&parsed, &input));
         } else {
             // Only a repeated id fails: every other field is valid by construction.
@@ -252,15 +247,7 @@ proptest! {
             ("compiled".to_owned(), Value::Array(rules)),
         ]);
         if let Ok((read, _)) = compiled::read(&set) {
-            let lookup = |_: &str, _: i64| ExposureCounts::default();
-            let input = DecideInput {
-                attributes: &attrs,
-                visitor_id: "v",
-                now: 1.7e12,
-                today: 20_000,
-                url: "/",
-                exposures: &lookup,
-            };
+            let input = first_visit(&attrs, "/");
             let _ = decide(&read, &input);
         }
     }

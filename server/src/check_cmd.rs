@@ -82,23 +82,9 @@ pub fn run(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let text = match std::fs::read_to_string(&args.rules) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("tailor check: cannot read {}: {e}", args.rules);
-            return 2;
-        }
+    let Some((text, pages)) = read_inputs("tailor check", &args.rules, &args.pages) else {
+        return 2;
     };
-    let mut pages = Vec::new();
-    for path in &args.pages {
-        match std::fs::read_to_string(path) {
-            Ok(html) => pages.push((path.clone(), html)),
-            Err(e) => {
-                eprintln!("tailor check: cannot read {path}: {e}");
-                return 2;
-            }
-        }
-    }
     let (findings, rule_count) = check(&text, &pages, args.strict);
     for finding in &findings {
         println!("{}: {finding}", args.rules);
@@ -117,7 +103,27 @@ pub fn run(args: &[String]) -> i32 {
     i32::from(errors > 0)
 }
 
-fn plural(n: usize) -> &'static str {
+/// The rules file's text and each page as `(path, html)`; `None`, after saying which file `tool`
+/// cannot read, when one is unreadable.
+pub fn read_inputs(
+    tool: &str,
+    rules: &str,
+    pages: &[String],
+) -> Option<(String, Vec<(String, String)>)> {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .map_err(|e| eprintln!("{tool}: cannot read {path}: {e}"))
+            .ok()
+    };
+    let text = read(rules)?;
+    let mut html = Vec::new();
+    for path in pages {
+        html.push((path.clone(), read(path)?));
+    }
+    Some((text, html))
+}
+
+pub fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {

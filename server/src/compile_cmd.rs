@@ -11,7 +11,7 @@
 //! Nothing is written when the check finds an error. Exit codes as `tailor check`: 0 written,
 //! 1 errors in the rules, 2 bad usage or an unreadable or unwritable file.
 
-use crate::check_cmd::{check, Severity};
+use crate::check_cmd::{check, plural, read_inputs, Severity};
 use tailor::rules::{compiled, RuleSet};
 use tailor::Value;
 
@@ -28,8 +28,8 @@ Exit status: 0 written, 1 errors in the rules, 2 bad usage or unreadable/unwrita
 struct Args {
     rules: String,
     out: Option<String>,
-    /// Passed on to the check as they were given.
-    check: Vec<String>,
+    pages: Vec<String>,
+    strict: bool,
 }
 
 /// Runs `tailor compile` with the arguments after `compile`; returns the exit code.
@@ -41,31 +41,10 @@ pub fn run(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let text = match std::fs::read_to_string(&args.rules) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("tailor compile: cannot read {}: {e}", args.rules);
-            return 2;
-        }
+    let Some((text, pages)) = read_inputs("tailor compile", &args.rules, &args.pages) else {
+        return 2;
     };
-    let mut pages = Vec::new();
-    let mut strict = false;
-    let mut rest = args.check.iter();
-    while let Some(arg) = rest.next() {
-        if arg == "--strict" {
-            strict = true;
-            continue;
-        }
-        let path = rest.next().expect("parse_args pairs --page with a file");
-        match std::fs::read_to_string(path) {
-            Ok(html) => pages.push((path.clone(), html)),
-            Err(e) => {
-                eprintln!("tailor compile: cannot read {path}: {e}");
-                return 2;
-            }
-        }
-    }
-    let (findings, _) = check(&text, &pages, strict);
+    let (findings, _) = check(&text, &pages, args.strict);
     for finding in &findings {
         eprintln!("{}: {finding}", args.rules);
     }
@@ -77,7 +56,7 @@ pub fn run(args: &[String]) -> i32 {
         eprintln!(
             "tailor compile: {}: {errors} error{}; nothing written",
             args.rules,
-            if errors == 1 { "" } else { "s" }
+            plural(errors)
         );
         return 1;
     }
@@ -113,19 +92,20 @@ fn default_out(rules: &str) -> String {
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut rules = None;
     let mut out = None;
-    let mut check = Vec::new();
+    let mut pages = Vec::new();
+    let mut strict = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--help" | "-h" => return Err(USAGE.to_owned()),
-            "--strict" => check.push(arg.clone()),
+            "--strict" => strict = true,
             "--page" | "--out" | "-o" => {
                 let value = rest
                     .next()
                     .cloned()
                     .ok_or_else(|| format!("{arg} needs a file\n\n{USAGE}"))?;
                 if arg == "--page" {
-                    check.extend([arg.clone(), value]);
+                    pages.push(value);
                 } else {
                     out = Some(value);
                 }
@@ -138,7 +118,12 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         }
     }
     let rules = rules.ok_or_else(|| format!("which rules file?\n\n{USAGE}"))?;
-    Ok(Args { rules, out, check })
+    Ok(Args {
+        rules,
+        out,
+        pages,
+        strict,
+    })
 }
 
 #[cfg(test)]
@@ -159,7 +144,8 @@ mod tests {
         let parsed = parse_args(&args).unwrap();
         assert_eq!(parsed.rules, "r.json");
         assert_eq!(parsed.out.as_deref(), Some("-"));
-        assert_eq!(parsed.check, ["--page", "p.html", "--strict"]);
+        assert_eq!(parsed.pages, ["p.html"]);
+        assert!(parsed.strict);
         assert!(parse_args(&["--out".to_owned()]).is_err());
         assert!(parse_args(&["a.json".to_owned(), "b.json".to_owned()]).is_err());
         assert!(parse_args(&[]).is_err());
