@@ -52,14 +52,15 @@ function boot(window, document, entry) {
     }
   }
 
-  // Compiled rules (`tailor compile`) list their selectors for this; the rest is for the engine.
+  // Compiled rules (`tailor compile`), parsed: they list their selectors for the anti-flicker
+  // sheet; the rest is for the engine.
   function isCompiled(rules) {
     return !!rules && typeof rules.format === "string" && rules.format.indexOf("tailor-compiled/") === 0;
   }
 
   // Whether the rules `text` are compiled; null for text that is not JSON (either engine refuses
   // it alike).
-  function formOf(text) {
+  function compiledText(text) {
     try {
       return isCompiled(text === rulesAtStart && validAtStart ? parsedAtStart : JSON.parse(text));
     } catch (e) {
@@ -339,8 +340,8 @@ function boot(window, document, entry) {
   // tailor_core.wasm waits 10-20 ms for the HTTP cache (docs/size.md). Where that script cannot
   // run (a policy refuses it, another build's file is cached), the wasm itself is fetched, as it
   // is without the preload.
-  // Two builds of it serve visitors: tailor_core reads rules as JSON or compiled, tailor_lean
-  // (12 KB gzip smaller: no validating rule parser) reads compiled rules only (`tailor compile`).
+  // Two builds of it serve visitors, each reading one form of rules: tailor_core JSON rules,
+  // tailor_lean (7 KB gzip smaller: no rule or condition parser) compiled rules (`tailor compile`).
   var CORE = {
     name: "tailor_core", wasm: "@tailor-wasm-file@", integrity: "@tailor-wasm-integrity@",
     carrier: "@tailor-carrier-file@", carrierIntegrity: "@tailor-carrier-integrity@", version: "@tailor-engine-version@",
@@ -528,7 +529,7 @@ function boot(window, document, entry) {
       // Rules of the form the chosen engine does not read (a rules file not yet cached, an inline
       // block after this script) get the other engine, a round trip later.
       var text = parts[1] !== null ? parts[1] : inlineRules();
-      var compiledForm = tools || text === null ? lean : formOf(text);
+      var compiledForm = tools || text === null ? lean : compiledText(text);
       if (compiledForm === null || compiledForm === lean) return parts;
       lean = compiledForm;
       console.warn(PREFIX + (lean ? "compiled rules, found late: name a rules file *.compiled.json, put #tailor-rules " +
