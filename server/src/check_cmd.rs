@@ -67,15 +67,18 @@ impl std::fmt::Display for Finding {
     }
 }
 
-struct Args {
-    rules: String,
-    pages: Vec<String>,
-    strict: bool,
+/// The arguments of `tailor check` (and of `tailor compile`, which adds `out`).
+pub struct Args {
+    pub rules: String,
+    pub pages: Vec<String>,
+    pub strict: bool,
+    /// `--out FILE` (`-o`), taken only when the command has one.
+    pub out: Option<String>,
 }
 
 /// Runs `tailor check` with the arguments after `check`; returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    let args = match parse_args(args) {
+    let args = match parse_args(args, USAGE, false) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("tailor check: {message}");
@@ -89,10 +92,7 @@ pub fn run(args: &[String]) -> i32 {
     for finding in &findings {
         println!("{}: {finding}", args.rules);
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
+    let errors = error_count(&findings);
     let warnings = findings.len() - errors;
     println!(
         "{}: {rule_count} rules, {errors} error{}, {warnings} warning{}",
@@ -131,33 +131,47 @@ pub fn plural(n: usize) -> &'static str {
     }
 }
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
+/// How many of `findings` are errors.
+pub fn error_count(findings: &[Finding]) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count()
+}
+
+/// Reads `RULES.json [--page PAGE]... [--strict]`, and `--out FILE` when `with_out`; `usage` is
+/// the command's own, shown with every mistake.
+pub fn parse_args(args: &[String], usage: &str, with_out: bool) -> Result<Args, String> {
     let mut rules = None;
     let mut pages = Vec::new();
     let mut strict = false;
+    let mut out = None;
     let mut rest = args.iter();
+    let value = |arg: &str, rest: &mut core::slice::Iter<'_, String>| {
+        rest.next()
+            .cloned()
+            .ok_or_else(|| format!("{arg} needs a file\n\n{usage}"))
+    };
     while let Some(arg) = rest.next() {
         match arg.as_str() {
-            "--help" | "-h" => return Err(USAGE.to_owned()),
+            "--help" | "-h" => return Err(usage.to_owned()),
             "--strict" => strict = true,
-            "--page" => pages.push(
-                rest.next()
-                    .cloned()
-                    .ok_or_else(|| format!("--page needs a file\n\n{USAGE}"))?,
-            ),
+            "--page" => pages.push(value(arg, &mut rest)?),
             a if a.starts_with("--page=") => pages.push(a["--page=".len()..].to_owned()),
+            "--out" | "-o" if with_out => out = Some(value(arg, &mut rest)?),
             a if a.starts_with('-') && a.len() > 1 => {
-                return Err(format!("unknown argument `{a}`\n\n{USAGE}"))
+                return Err(format!("unknown argument `{a}`\n\n{usage}"))
             }
             file if rules.is_none() => rules = Some(file.to_owned()),
-            extra => return Err(format!("one rules file at a time (`{extra}`)\n\n{USAGE}")),
+            extra => return Err(format!("one rules file at a time (`{extra}`)\n\n{usage}")),
         }
     }
-    let rules = rules.ok_or_else(|| format!("which rules file?\n\n{USAGE}"))?;
+    let rules = rules.ok_or_else(|| format!("which rules file?\n\n{usage}"))?;
     Ok(Args {
         rules,
         pages,
         strict,
+        out,
     })
 }
 

@@ -11,7 +11,7 @@
 //! Nothing is written when the check finds an error. Exit codes as `tailor check`: 0 written,
 //! 1 errors in the rules, 2 bad usage or an unreadable or unwritable file.
 
-use crate::check_cmd::{check, plural, read_inputs, Severity};
+use crate::check_cmd::{check, error_count, parse_args, plural, read_inputs};
 use tailor::rules::{compiled, RuleSet};
 use tailor::Value;
 
@@ -25,16 +25,9 @@ usage: tailor compile RULES.json [--out FILE] [--page PAGE.html]... [--strict]
 Checks the rules as `tailor check` does and writes them compiled only when there is no error.
 Exit status: 0 written, 1 errors in the rules, 2 bad usage or unreadable/unwritable file.";
 
-struct Args {
-    rules: String,
-    out: Option<String>,
-    pages: Vec<String>,
-    strict: bool,
-}
-
 /// Runs `tailor compile` with the arguments after `compile`; returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    let args = match parse_args(args) {
+    let args = match parse_args(args, USAGE, true) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("tailor compile: {message}");
@@ -48,10 +41,7 @@ pub fn run(args: &[String]) -> i32 {
     for finding in &findings {
         eprintln!("{}: {finding}", args.rules);
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
+    let errors = error_count(&findings);
     if errors > 0 {
         eprintln!(
             "tailor compile: {}: {errors} error{}; nothing written",
@@ -89,43 +79,6 @@ fn default_out(rules: &str) -> String {
     format!("{stem}.compiled.json")
 }
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut rules = None;
-    let mut out = None;
-    let mut pages = Vec::new();
-    let mut strict = false;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Err(USAGE.to_owned()),
-            "--strict" => strict = true,
-            "--page" | "--out" | "-o" => {
-                let value = rest
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| format!("{arg} needs a file\n\n{USAGE}"))?;
-                if arg == "--page" {
-                    pages.push(value);
-                } else {
-                    out = Some(value);
-                }
-            }
-            a if a.starts_with('-') && a.len() > 1 => {
-                return Err(format!("unknown argument `{a}`\n\n{USAGE}"))
-            }
-            file if rules.is_none() => rules = Some(file.to_owned()),
-            extra => return Err(format!("one rules file at a time (`{extra}`)\n\n{USAGE}")),
-        }
-    }
-    let rules = rules.ok_or_else(|| format!("which rules file?\n\n{USAGE}"))?;
-    Ok(Args {
-        rules,
-        out,
-        pages,
-        strict,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,13 +94,20 @@ mod tests {
         let args: Vec<String> = ["r.json", "--page", "p.html", "--strict", "-o", "-"]
             .map(String::from)
             .to_vec();
-        let parsed = parse_args(&args).unwrap();
+        let parsed = parse_args(&args, USAGE, true).unwrap();
         assert_eq!(parsed.rules, "r.json");
         assert_eq!(parsed.out.as_deref(), Some("-"));
         assert_eq!(parsed.pages, ["p.html"]);
         assert!(parsed.strict);
-        assert!(parse_args(&["--out".to_owned()]).is_err());
-        assert!(parse_args(&["a.json".to_owned(), "b.json".to_owned()]).is_err());
-        assert!(parse_args(&[]).is_err());
+        assert!(parse_args(&["--out".to_owned()], USAGE, true).is_err());
+        assert!(parse_args(&["a.json".to_owned(), "b.json".to_owned()], USAGE, true).is_err());
+        assert!(parse_args(&[], USAGE, true).is_err());
+        // `tailor check` has no --out.
+        assert!(parse_args(
+            &["a.json".to_owned(), "--out".to_owned(), "-".to_owned()],
+            USAGE,
+            false
+        )
+        .is_err());
     }
 }
