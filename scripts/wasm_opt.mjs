@@ -8,16 +8,16 @@ import { bodySizes, importedFunctions, uleb, wasmSections } from "./wasm_section
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+// The features rustc enables by default for wasm32; every browser Tailor supports has them.
+const features = [
+  "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
+  "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
+];
+
 /** Optimizes `input` into `output`; `keepNames` keeps the name section (for profiles). */
 export function wasmOpt(input, output, { keepNames = false } = {}) {
-  const features = [
-    "--enable-bulk-memory", "--enable-sign-ext", "--enable-mutable-globals",
-    "--enable-nontrapping-float-to-int", "--enable-reference-types", "--enable-multivalue",
-  ];
   // wasm-opt from the npm binaryen package (pinned in package.json): Debian's binaryen 108 breaks
   // the externref table that wasm-bindgen emits when reference types are on (rustc's default).
-  // The features enabled are those rustc enables by default for wasm32; every browser Tailor
-  // supports has them.
   execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), [
     input,
     // `--flatten --rereloop` first rebuilds each function's control flow from its basic blocks,
@@ -33,15 +33,20 @@ export function wasmOpt(input, output, { keepNames = false } = {}) {
     ...features, "-o", output,
   ], { stdio: "inherit" });
   if (keepNames) return; // a build for reading profiles keeps rustc's names and order
-  // The functions in order of size, smallest first: the many small shims and wrappers, which
-  // look alike, end up within gzip's 32 KB window of each other (-1.3 KB gzip, -0.7 KB brotli
-  // at stop 22, where binaryen's own order by call count was +0.4 KB). binaryen sorts by name,
-  // so the module gets names that sort that way, dropped again in the same run.
-  writeFileSync(output, namedBySize(readFileSync(output)));
+  orderBySize(output);
+}
+
+// The functions in order of size, smallest first: the many small shims and wrappers, which
+// look alike, end up within gzip's 32 KB window of each other (-1.3 KB gzip, -0.7 KB brotli
+// at stop 22, where binaryen's own order by call count was +0.4 KB). binaryen sorts by name,
+// so the module gets names that sort that way, dropped again in the same run. The build runs it
+// again on each part of a split engine (scripts/wasm_split.mjs).
+export function orderBySize(file) {
+  writeFileSync(file, namedBySize(readFileSync(file)));
   execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), [
     // `--strip-target-features`: rustc's list of the features it compiled for (148 bytes), which
     // no browser reads.
-    output, "--reorder-functions-by-name", "--strip-debug", "--strip-target-features", ...features, "-o", output,
+    file, "--reorder-functions-by-name", "--strip-debug", "--strip-target-features", ...features, "-o", file,
   ], { stdio: "inherit" });
 }
 
