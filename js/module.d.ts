@@ -26,6 +26,11 @@ export interface TailorStartOptions {
   wasmUrl?: string | URL;
   /** The same for tailor_lean.wasm, the engine for compiled rules (`tailor compile`). */
   leanUrl?: string | URL;
+  /** The same for tailor_core_rest.wasm, the rest of the engine (events, consent changes, sync),
+   * fetched after the decision. */
+  restUrl?: string | URL;
+  /** The same for tailor_lean_rest.wasm, the rest of the engine for compiled rules. */
+  leanRestUrl?: string | URL;
   /** The same for tailor_tools.wasm, the engine a preview link or ?tailor-debug loads. */
   toolsUrl?: string | URL;
 }

@@ -35,6 +35,9 @@ export function start(options) {
     wasmUrl: o.wasmUrl || new URL("./tailor_core.wasm", import.meta.url),
     // The engine for compiled rules (`tailor compile`), fetched instead when the rules are.
     leanUrl: o.leanUrl || new URL("./tailor_lean.wasm", import.meta.url),
+    // The rest of each (events, consent changes, sync, ...), fetched after the decision.
+    restUrl: o.restUrl || new URL("./tailor_core_rest.wasm", import.meta.url),
+    leanRestUrl: o.leanRestUrl || new URL("./tailor_lean_rest.wasm", import.meta.url),
     // The engine with the site owner's tools, fetched only for a preview link or ?tailor-debug.
     toolsUrl: o.toolsUrl || new URL("./tailor_tools.wasm", import.meta.url),
   });

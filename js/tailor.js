@@ -2,10 +2,11 @@
  * starts the WebAssembly engine, replays queued commands, and reveals the original content when
  * anything fails. It decides nothing itself: the engine does. */
 //
-// The build wraps this function twice (scripts/build.mjs), each time beside wasm-bindgen's glue:
+// The build wraps this file twice (scripts/build.mjs), each time beside wasm-bindgen's glue:
 // dist/tailor.js runs it from the script tag (`entry.script`, whose data-* attributes configure
 // it); dist/tailor.mjs exports `start(options)`, which runs it with `entry.data`, `entry.rules`,
-// `entry.config`, `entry.wasmUrl`, `entry.leanUrl` and `entry.toolsUrl` given by the app.
+// `entry.config`, `entry.wasmUrl`, `entry.leanUrl`, `entry.restUrl`, `entry.leanRestUrl` and
+// `entry.toolsUrl` given by the app.
 function boot(window, document, entry) {
   "use strict";
 
@@ -342,13 +343,17 @@ function boot(window, document, entry) {
   // is without the preload.
   // Two builds of it serve visitors, each reading one form of rules: tailor_core JSON rules,
   // tailor_lean (7 KB gzip smaller: no rule or condition parser) compiled rules (`tailor compile`).
+  // Each is in two parts (scripts/wasm_split.mjs): the rest (events, consent changes, sync,
+  // explain, export and forget) is fetched after the decision (`restOfEngine`).
   var CORE = {
     name: "tailor_core", wasm: "@tailor-wasm-file@", integrity: "@tailor-wasm-integrity@",
     carrier: "@tailor-carrier-file@", carrierIntegrity: "@tailor-carrier-integrity@", version: "@tailor-engine-version@",
+    rest: "@tailor-rest-file@", restIntegrity: "@tailor-rest-integrity@", restUrl: entry.restUrl,
   };
   var LEAN = {
     name: "tailor_lean", wasm: "@tailor-lean-file@", integrity: "@tailor-lean-integrity@",
     carrier: "@tailor-lean-carrier-file@", carrierIntegrity: "@tailor-lean-carrier-integrity@", version: "@tailor-lean-version@",
+    rest: "@tailor-lean-rest-file@", restIntegrity: "@tailor-lean-rest-integrity@", restUrl: entry.leanRestUrl,
   };
   var UNPACKER = "@tailor-unpacker@";
   // The site owner's tools (preview links, the debug overlay's report) are in a second build of
@@ -512,6 +517,10 @@ function boot(window, document, entry) {
   // ---- Start-up, in named steps: load (engine, rules) -> construct -> decide -> after the paint
 
   var engine = null;
+  var running = null; // the visitors' engine this page view runs (null: the tools engine, in one part)
+  var rest = null; // the rest of that engine, requested once the page has its decision
+  var restReady = false; // it has arrived: the page's signals and sync go to the engine
+  var restFailed = null; // why it could not load
   var started = Promise.resolve().then(load).then(construct).then(decide).then(afterPaint);
 
   // The compiled engine and, with a rules file, the rules, both in flight at once.
@@ -541,6 +550,7 @@ function boot(window, document, entry) {
   // The engine on this page: the visitor's profile and consent read from storage.
   function construct(parts) {
     mark("fetched");
+    running = tools ? null : lean ? LEAN : CORE;
     initSync({ module: parts[0] });
     mark("instantiated");
     engine = new Tailor(siteConfig(), navigator.globalPrivacyControl === true);
@@ -559,6 +569,7 @@ function boot(window, document, entry) {
     var late = state.timedOut && (data.late || siteConfig().late) !== "apply";
     state.report = engine.start(rules, !late);
     mark("decided");
+    rest = restOfEngine();
     if (late) {
       console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
         "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
@@ -575,13 +586,22 @@ function boot(window, document, entry) {
 
   // The rest waits for the next task, after the browser could paint the decision (adding the
   // storage listener alone took 1.5 ms in a start-up profile).
+  // The rest of the engine, pinned like its first part and compiled on arrival; `enterRest`
+  // (beside `boot`) instantiates it now, on the first part's memory.
+  function restOfEngine() {
+    if (!running) return Promise.resolve(); // the tools engine is in one part
+    return compileEngine(String(running.restUrl || base + running.rest), running.restIntegrity).then(function (module) {
+      restModule = module;
+      enterRest();
+      mark("rest");
+    });
+  }
+
+  // The page view is stored at once, with the first part; what needs the rest of the engine (the
+  // page's signals, its consent platform, sync) starts when the rest has arrived.
   function afterPaint(rules) {
     return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
-      listen();
-      consentSource(siteConfig().consent); // the site's consent platform, when the config names one
       engine.flush(); // storage is written here, not before the paint
-      schedule(engine.flushIn());
-      if (engine.takeErase()) send(false);
       if (data.rules) {
         if (rulesAtStart) fetchRules().then(cacheRules, function () {});
         else cacheRules(rules);
@@ -589,6 +609,25 @@ function boot(window, document, entry) {
       domReady().then(function () {
         call(function () { engine.bodyTopics(); });
       });
+      return rest.then(null, function (error) {
+        // The decision stands and the page view is stored; what needs the rest waits for a page
+        // view where it loads (the queued events and sync stay stored on the device).
+        restFailed = error;
+        state.error = error;
+        console.error(PREFIX + "the rest of the engine did not load, so clicks, consent changes, events and sync " +
+          "are off on this page view: " + explain(error));
+        window.addEventListener("pagehide", function () {
+          call(function () { engine.flush(); });
+        });
+      });
+    }).then(function () {
+      if (restFailed) return;
+      restReady = true;
+      listen();
+      consentSource(siteConfig().consent); // the site's consent platform, when the config names one
+      engine.flush();
+      schedule(engine.flushIn());
+      if (engine.takeErase()) send(false);
       if (debugRequested()) {
         if (!tools) {
           console.warn(PREFIX + "?tailor-debug: the #tailor-config block that enables debug must come before the Tailor script");
@@ -851,7 +890,7 @@ function boot(window, document, entry) {
   // it after the page is gone, but its answer is never seen: the events stay queued and go again
   // with the next batch; the server stores each event id once).
   function send(leaving) {
-    if (!engine) return;
+    if (!engine || !restReady) return; // the queue stays stored until the rest of the engine is here
     var erase = erasing ? null : engine.takeErase();
     if (erase) {
       erasing = true; // one erase request at a time
@@ -1061,7 +1100,7 @@ function boot(window, document, entry) {
 
   // Calls the engine for the page's API; API misuse throws a clear Error to the caller.
   function use(work) {
-    if (!engine) {
+    if (!engine || restFailed) {
       console.warn(PREFIX + "not running on this page" + (state.error ? ": " + explain(state.error) : ""));
       return null;
     }
@@ -1214,4 +1253,16 @@ function boot(window, document, entry) {
   // one), already able to say when Tailor is ready.
   queue.ready = api.ready;
   window.tailor = queue;
+}
+
+// The rest of the engine (scripts/wasm_split.mjs): its first part calls this (import `p.e`)
+// before each function that moved to the rest. The first call instantiates the rest, which the
+// loader compiled when it arrived, on the first part's memory, tables and globals (`wasm`: the
+// glue's exports); the loader calls nothing that needs it before then.
+var restModule = null;
+var restInstance = null;
+function enterRest() {
+  if (restInstance) return;
+  if (!restModule) throw new Error("Tailor: the rest of the engine is not loaded yet");
+  restInstance = new WebAssembly.Instance(restModule, { p: wasm });
 }

@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { minify } from "terser";
-import { wasmOpt } from "./wasm_opt.mjs";
+import { orderBySize, wasmOpt } from "./wasm_opt.mjs";
+import { splitWasm } from "./wasm_split.mjs";
 import { uleb, wasmSections } from "./wasm_sections.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,8 +39,12 @@ function engineGlue(glue) {
   if (!glue.includes(slowPath)) {
     throw new Error("wasm-bindgen glue has a passStringToWasm0 the bundler does not know; see engineGlue");
   }
+  const imports = "const imports = __wbg_get_imports();";
+  if (!glue.includes(imports)) throw new Error("wasm-bindgen glue builds its imports another way; see engineGlue");
   const body = glue
     .replace(slowPath, slowPath.replace("realloc === undefined", "realloc === undefined || arg.length > 64"))
+    // The first part of a split engine calls the loader's `enterRest` (scripts/wasm_split.mjs).
+    .replaceAll(imports, imports + " imports.p = { e: enterRest };")
     .replace(/^export (class|function) /gm, "$1 ")
     .replace(/^export \{ initSync, __wbg_init as default \};\s*$/m, "")
     // Only __wbg_init (never called: the loader compiles the wasm itself) names its own URL.
@@ -186,17 +191,45 @@ for (const [build, feature] of [[coreBuild, "tools"], [leanBuild, "compiled-only
   }
 }
 const tools = shortImports(toolsBuild.wasm, toolsBuild.glue);
-const short = shortImports(coreBuild.wasm, null, tools.names);
-const leanWasm = shortImports(leanBuild.wasm, null, tools.names).wasm;
+// Each visitors' engine in two parts (scripts/wasm_split.mjs, docs/size.md): what a page runs up
+// to its first paint, and the rest (events, consent changes, sync, explain, export and forget),
+// fetched after the decision. These are the exports the loader calls before the rest has
+// arrived (js/tailor.js, `afterPaint`), with wasm-bindgen's own; everything they can reach stays
+// in the first part, so a page view never waits for the rest to decide, apply or store.
+const FIRST_PAINT = [
+  "tailor_new", "tailor_start", "tailor_reapply", "tailor_navigate", "tailor_takeEvents", "tailor_slots",
+  "tailor_slotShown", "tailor_consentState", "tailor_flush", "tailor_flushIn", "tailor_takeErase", "tailor_bodyTopics", "__wbg_tailor_free",
+  "__wbindgen_start", "__wbindgen_malloc", "__wbindgen_realloc", "__wbindgen_free", "__wbindgen_exn_store",
+  "__externref_table_alloc", "__externref_table_dealloc",
+];
+function splitEngine(name, wasm) {
+  const { first, second } = splitWasm(wasm, FIRST_PAINT);
+  if (!second) throw new Error("the split left nothing for " + name + "'s second part");
+  if (keepNames) return { first, rest: second }; // names and rustc's order kept, for profiles
+  const parts = [["first", first], ["rest", second]].map(([part, bytes]) => {
+    const file = join(pkg, name, part + ".wasm");
+    writeFileSync(file, bytes);
+    orderBySize(file); // the stubs changed the first part's sizes; the rest is a module of its own
+    return readFileSync(file);
+  });
+  return { first: parts[0], rest: parts[1] };
+}
+const core = splitEngine("core", shortImports(coreBuild.wasm, null, tools.names).wasm);
+const lean = splitEngine("lean", shortImports(leanBuild.wasm, null, tools.names).wasm);
+const leanWasm = lean.first;
 const pin = (bytes) => ({
   integrity: "sha384-" + createHash("sha384").update(bytes).digest("base64"),
   version: createHash("sha256").update(bytes).digest("hex").slice(0, 16),
 });
 writeFileSync(join(dist, "tailor_tools.wasm"), tools.wasm);
 const toolsPin = pin(tools.wasm);
-const wasmBytes = short.wasm;
+const wasmBytes = core.first;
 writeFileSync(join(dist, "tailor_core.wasm"), wasmBytes);
 const { integrity, version } = pin(wasmBytes);
+writeFileSync(join(dist, "tailor_core_rest.wasm"), core.rest);
+const restPin = pin(core.rest);
+writeFileSync(join(dist, "tailor_lean_rest.wasm"), lean.rest);
+const leanRestPin = pin(lean.rest);
 // The loader's decoder for the engine script (js/unpack.wat), assembled by binaryen's wasm-as.
 run(join(root, "node_modules", ".bin", "wasm-as"), [join(root, "js", "unpack.wat"), "-o", join(pkg, "unpack.wasm")]);
 const unpacker = readFileSync(join(pkg, "unpack.wasm")).toString("base64");
@@ -232,6 +265,10 @@ const classic = licence + "\n(function () {\n\"use strict\";\n" + glue + "\n" +
     "@tailor-lean-carrier-file@": "tailor_lean.wasm.js?v=" + leanPin.version,
     "@tailor-lean-carrier-integrity@": leanCarrierIntegrity,
     "@tailor-lean-version@": leanPin.version,
+    "@tailor-rest-file@": "tailor_core_rest.wasm?v=" + restPin.version,
+    "@tailor-rest-integrity@": restPin.integrity,
+    "@tailor-lean-rest-file@": "tailor_lean_rest.wasm?v=" + leanRestPin.version,
+    "@tailor-lean-rest-integrity@": leanRestPin.integrity,
     "@tailor-unpacker@": unpacker,
   }) +
   "\nboot(window, document, { script: document.currentScript });\n})();\n";
@@ -255,6 +292,10 @@ const esm = moduleSource.replace("/* @tailor-boot@ */", () =>
     "@tailor-lean-carrier-file@": "",
     "@tailor-lean-carrier-integrity@": "",
     "@tailor-lean-version@": leanPin.version,
+    "@tailor-rest-file@": "tailor_core_rest.wasm",
+    "@tailor-rest-integrity@": restPin.integrity,
+    "@tailor-lean-rest-file@": "tailor_lean_rest.wasm",
+    "@tailor-lean-rest-integrity@": leanRestPin.integrity,
     "@tailor-unpacker@": "",
   }));
 writeFileSync(join(dist, "tailor.mjs"), (await terse(esm, true)).code + "\n");
@@ -272,7 +313,8 @@ function sizeOf(bytes) {
   return { raw: bytes.length, gzip, brotli };
 }
 const sizes = {};
-for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor_lean.wasm.js", "tailor_lean.wasm", "tailor.mjs", "tailor_tools.wasm", "tailor_debug.js", "tailor.d.ts"]) {
+for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tailor_core_rest.wasm", "tailor_lean.wasm.js",
+  "tailor_lean.wasm", "tailor_lean_rest.wasm", "tailor.mjs", "tailor_tools.wasm", "tailor_debug.js", "tailor.d.ts"]) {
   const { raw, gzip, brotli } = sizeOf(readFileSync(join(dist, name)));
   sizes[name] = { raw, gzip: gzip.length, brotli: brotli.length };
   // Precompressed copies, served by `tailor serve` (and by any static server that knows them)
@@ -290,7 +332,7 @@ for (const name of ["tailor.js", "tailor_core.wasm.js", "tailor_core.wasm", "tai
 // The script tag downloads the engine as tailor_core.wasm.js; tailor_core.wasm is the same
 // engine for bundlers and the loader's fallback, not counted twice.
 const criticalFiles = ["tailor.js", "tailor_core.wasm.js"];
-const deferredFiles = [];
+const deferredFiles = ["tailor_core_rest.wasm"];
 function sum(names) {
   const out = { raw: 0, gzip: 0, brotli: 0 };
   for (const name of names) for (const k of Object.keys(out)) out[k] += sizes[name][k];
@@ -301,12 +343,14 @@ const total = sum([...criticalFiles, ...deferredFiles]);
 // A page with compiled rules (`tailor compile`) downloads the lean engine instead.
 const compiledFiles = ["tailor.js", "tailor_lean.wasm.js"];
 const compiledCriticalPath = { files: compiledFiles, ...sum(compiledFiles) };
+const compiledTotal = { files: [...compiledFiles, "tailor_lean_rest.wasm"], ...sum([...compiledFiles, "tailor_lean_rest.wasm"]) };
 const report = {
-  files: sizes, criticalFiles, deferredFiles, criticalPath, total, compiledCriticalPath, budgetGzip,
+  files: sizes, criticalFiles, deferredFiles, criticalPath, total, compiledCriticalPath, compiledTotal, budgetGzip,
   // For pages that check tailor.js by Subresource Integrity: the preload's `integrity` (docs/csp.md).
   integrity: {
     "tailor_core.wasm.js": carrierIntegrity, "tailor_core.wasm": integrity,
     "tailor_lean.wasm.js": leanCarrierIntegrity, "tailor_lean.wasm": leanPin.integrity,
+    "tailor_core_rest.wasm": restPin.integrity, "tailor_lean_rest.wasm": leanRestPin.integrity,
     "tailor_tools.wasm": toolsPin.integrity,
   },
 };
@@ -322,6 +366,8 @@ console.log("critical path".padEnd(22) + kb(criticalPath.raw) + kb(criticalPath.
 console.log("total".padEnd(22) + kb(total.raw) + kb(total.gzip) + kb(total.brotli));
 const c = compiledCriticalPath;
 console.log("compiled rules: path".padEnd(22) + kb(c.raw) + kb(c.gzip) + kb(c.brotli));
+const ct = compiledTotal;
+console.log("compiled rules: total".padEnd(22) + kb(ct.raw) + kb(ct.gzip) + kb(ct.brotli));
 const verdict = criticalPath.gzip <= budgetGzip ? "within" : "OVER";
 console.log(`size.critical_path_gzip_bytes: ${criticalPath.gzip} (${verdict} the ${budgetGzip / 1024} KB budget)`);
 console.log(`size.total_gzip_bytes: ${total.gzip}`);

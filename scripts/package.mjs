@@ -15,7 +15,8 @@ const stage = join(out, "package");
 const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 // What the package's entry points need; a build without one of them is not packed.
-const required = ["tailor.mjs", "tailor_core.wasm", "tailor_core.wasm.js", "tailor_lean.wasm", "tailor_lean.wasm.js", "tailor_tools.wasm", "tailor.js", "tailor.d.ts"];
+const required = ["tailor.mjs", "tailor_core.wasm", "tailor_core.wasm.js", "tailor_core_rest.wasm", "tailor_lean.wasm",
+  "tailor_lean.wasm.js", "tailor_lean_rest.wasm", "tailor_tools.wasm", "tailor.js", "tailor.d.ts"];
 const missing = required.filter((f) => !existsSync(join(dist, f)));
 if (missing.length) {
   throw new Error("dist/ lacks " + missing.join(", ") + ": run `node scripts/build.mjs` first");
@@ -59,6 +60,9 @@ const manifest = {
     // The engine for compiled rules (`tailor compile`).
     "./tailor_lean.wasm": "./tailor_lean.wasm",
     "./tailor_lean.wasm.js": "./tailor_lean.wasm.js",
+    // The rest of each engine, fetched after the decision.
+    "./tailor_core_rest.wasm": "./tailor_core_rest.wasm",
+    "./tailor_lean_rest.wasm": "./tailor_lean_rest.wasm",
     // The engine with the site owner's tools (preview links, the debug overlay).
     "./tailor_tools.wasm": "./tailor_tools.wasm",
     ...(fromDist.includes("tailor_debug.js") ? { "./tailor_debug.js": "./tailor_debug.js" } : {}),

@@ -62,7 +62,7 @@ read -r browser_pass browser_fail < <(cargo_counts "$log/browser.txt")
 
 echo
 echo "== 3/3 end to end: Playwright (system Chromium) against tailor serve; docs examples through tailor check; the size guard; the npm package"
-node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ tests/docs_examples.test.mjs tests/size_guard.test.mjs tests/package.test.mjs 2>&1 | tee "$log/e2e.txt" || status=1
+node --test --test-reporter=spec --test-concurrency=1 tests/e2e/ tests/docs_examples.test.mjs tests/size_guard.test.mjs tests/wasm_split.test.mjs tests/package.test.mjs 2>&1 | tee "$log/e2e.txt" || status=1
 e2e_pass=$(awk '/^ℹ pass/ {print $3}' "$log/e2e.txt")
 e2e_fail=$(awk '/^ℹ fail/ {print $3}' "$log/e2e.txt")
 

@@ -84,6 +84,11 @@ describe("npm package", () => {
     assert.ok(readFileSync(join(app, "dist", "assets", wasm[0])).equals(readFileSync(installed("tailor_core.wasm"))));
     const js = assets.filter((f) => f.endsWith(".js")).map((f) => readFileSync(join(app, "dist", "assets", f), "utf8")).join("\n");
     assert.ok(js.includes(wasm[0]), "the bundle names the emitted wasm");
+    // The rest of the engine, fetched after the decision, is emitted too.
+    const rest = assets.filter((f) => /^tailor_core_rest-[\w-]+\.wasm$/.test(f));
+    assert.equal(rest.length, 1, "the rest of the engine is an asset of the build: " + assets.join(", "));
+    assert.ok(readFileSync(join(app, "dist", "assets", rest[0])).equals(readFileSync(installed("tailor_core_rest.wasm"))));
+    assert.ok(js.includes(rest[0]), "the bundle names the emitted rest of the engine");
     // The engine a preview link or ?tailor-debug loads is emitted too (and requested only then).
     const tools = assets.filter((f) => /^tailor_tools-[\w-]+\.wasm$/.test(f));
     assert.equal(tools.length, 1, "the tools engine is an asset of the build: " + assets.join(", "));
@@ -110,7 +115,7 @@ describe("npm package", () => {
       let decidedAgain = page.waitForEvent("console", { predicate: (m) => m.text().startsWith("Tailor decided"), timeout: 10000 });
       await page.goto(server.url + "/?tailor-debug");
       await decidedAgain;
-      assert.deepEqual(await engines(), ["/assets/" + wasm[0]]);
+      assert.deepEqual(await engines(), ["/assets/" + wasm[0], "/assets/" + rest[0]]);
       // A tab in preview runs the tools engine, found where the bundler emitted it (the app does
       // not allow previews, so the engine then leaves preview with a console note).
       await page.evaluate(() => sessionStorage.setItem("tailor.preview", "{}"));
@@ -140,6 +145,8 @@ start({ rules }).then((tailor) => console.log("Tailor decided", JSON.stringify(t
     const lean = assets.filter((f) => /^tailor_lean-[\w-]+\.wasm$/.test(f));
     assert.equal(lean.length, 1, "the lean engine is an asset of the build: " + assets.join(", "));
     assert.ok(readFileSync(join(app, "dist-compiled", "assets", lean[0])).equals(readFileSync(installed("tailor_lean.wasm"))));
+    const leanRest = assets.filter((f) => /^tailor_lean_rest-[\w-]+\.wasm$/.test(f));
+    assert.equal(leanRest.length, 1, "the rest of the lean engine is an asset of the build: " + assets.join(", "));
     const server = await startServer({ site: join(app, "dist-compiled") });
     const browser = await launchBrowser();
     try {
@@ -152,7 +159,7 @@ start({ rules }).then((tailor) => console.log("Tailor decided", JSON.stringify(t
       assert.equal(await page.evaluate(() => window.tailor.error()), null);
       const engines = await page.evaluate(() => performance.getEntriesByType("resource")
         .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")));
-      assert.deepEqual(engines, ["/assets/" + lean[0]], "only the lean engine is downloaded");
+      assert.deepEqual(engines, ["/assets/" + lean[0], "/assets/" + leanRest[0]], "only the lean engine (and its rest) is downloaded");
       assert.deepEqual(errors.map(String), []);
       assert.deepEqual(messages.filter((m) => m.type === "error" || m.type === "warning"), []);
     } finally {

@@ -121,7 +121,7 @@ const RECORDER = `(() => {
 
 /** The loader's start-up marks (js/tailor.js), each with the times seen over the loads. */
 function startupMarks() {
-  const names = ["loader", "script", "unpacked", "fetched", "instantiated", "constructed", "rules", "decided"];
+  const names = ["loader", "script", "unpacked", "fetched", "instantiated", "constructed", "rules", "decided", "rest"];
   return Object.fromEntries(names.map((name) => ["tailor:" + name, []]));
 }
 

@@ -73,8 +73,8 @@ describe("compiled rules", () => {
   test("inline compiled rules run on the lean engine and decide as the JSON rules, reasons and all", async () => {
     const fromJson = await visit("/json-inline.html");
     const compiled = await visit("/compiled-inline.html");
-    assert.deepEqual(fromJson.engines, ["/dist/tailor_core.wasm.js"]);
-    assert.deepEqual(compiled.engines, ["/dist/tailor_lean.wasm.js"], "the preloaded lean engine script, nothing else");
+    assert.deepEqual(fromJson.engines, ["/dist/tailor_core.wasm.js", "/dist/tailor_core_rest.wasm"]);
+    assert.deepEqual(compiled.engines, ["/dist/tailor_lean.wasm.js", "/dist/tailor_lean_rest.wasm"], "the preloaded lean engine script and its rest, nothing else");
     assert.equal(compiled.error, null);
     assert.ok(compiled.report.matched.length > 0, JSON.stringify(compiled.report));
     // `applied` counts what was changed at the decision, before the parser reached the body or
@@ -107,13 +107,13 @@ describe("compiled rules", () => {
     const context = await e2e.browser.newContext();
     const first = await visit("/compiled-file.html", { context });
     assert.equal(first.error, null);
-    assert.deepEqual(first.engines, ["/dist/tailor_lean.wasm"]);
+    assert.deepEqual(first.engines, ["/dist/tailor_lean.wasm", "/dist/tailor_lean_rest.wasm"]);
     const fromJson = await visit("/json-inline.html");
     assert.equal(first.greeting, fromJson.greeting);
     assert.equal(first.cached && first.cached.src, "/demo-rules.compiled.json");
     const second = await visit("/compiled-file.html", { context });
     assert.equal(second.error, null);
-    assert.deepEqual(second.engines, ["/dist/tailor_lean.wasm"]);
+    assert.deepEqual(second.engines, ["/dist/tailor_lean.wasm", "/dist/tailor_lean_rest.wasm"]);
     assert.deepEqual(second.report.matched, first.report.matched);
     await context.close();
   });
@@ -121,13 +121,13 @@ describe("compiled rules", () => {
   test("rules of the other form still work, with the other engine, and the console says how to avoid the trip", async () => {
     const misnamed = await visit("/compiled-misnamed.html");
     assert.equal(misnamed.error, null);
-    assert.deepEqual(misnamed.engines, ["/dist/tailor_core.wasm", "/dist/tailor_lean.wasm"]);
+    assert.deepEqual(misnamed.engines, ["/dist/tailor_core.wasm", "/dist/tailor_lean.wasm", "/dist/tailor_lean_rest.wasm"]);
     assert.ok(misnamed.report.matched.length > 0);
     assert.ok(misnamed.log.messages.some((m) => m.type === "warning" && /found late: name a rules file \*\.compiled\.json/.test(m.text)),
       JSON.stringify(misnamed.log.messages));
     const json = await visit("/json-misnamed.html");
     assert.equal(json.error, null);
-    assert.deepEqual(json.engines, ["/dist/tailor_lean.wasm", "/dist/tailor_core.wasm"]);
+    assert.deepEqual(json.engines, ["/dist/tailor_lean.wasm", "/dist/tailor_core.wasm", "/dist/tailor_core_rest.wasm"]);
     assert.deepEqual(json.report.matched, misnamed.report.matched);
     assert.equal(json.body, misnamed.body);
     assert.ok(json.log.messages.some((m) => m.type === "warning" && /JSON, not compiled/.test(m.text)));

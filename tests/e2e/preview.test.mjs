@@ -177,7 +177,7 @@ describe("preview links", () => {
       .map((e) => new URL(e.name).pathname).filter((p) => /\/tailor_(core|tools)/.test(p)).sort());
     await page.goto(e2e.server.url + "/");
     await tailorStarted(page);
-    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js"], "a visitor: the preloaded engine only");
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js", "/dist/tailor_core_rest.wasm"], "a visitor: the preloaded engine and its rest only");
     assert.equal(await page.evaluate(() => window.tailor.report().matched.length > 0), true);
 
     await page.goto("about:blank");
@@ -197,7 +197,7 @@ describe("preview links", () => {
     await page.waitForLoadState("load");
     await tailorStarted(page);
     assert.equal(await banner(page).count(), 0);
-    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js"], "out of preview: the visitors' engine again");
+    assert.deepEqual(await engines(), ["/dist/tailor_core.wasm.js", "/dist/tailor_core_rest.wasm"], "out of preview: the visitors' engine again");
 
     await page.goto(e2e.server.url + "/?tailor-debug");
     await tailorStarted(page);

@@ -183,8 +183,9 @@ describe("React example app", () => {
       assertNoFrames(await firstFrames(page), "first page view");
       // The engine came from the package: the wasm the bundler emitted, or the script tag's.
       const wasm = await page.evaluate(() => performance.getEntriesByType("resource").map((r) => r.name).filter((n) => n.includes(".wasm")));
-      assert.equal(wasm.length, 1, JSON.stringify(wasm));
+      assert.equal(wasm.length, 2, JSON.stringify(wasm)); // the engine, then the rest of it
       assert.match(wasm[0], base ? /\/dist\/tailor_core\.wasm/ : /\/assets\/tailor_core-[\w-]+\.wasm$/);
+      assert.match(wasm[1], base ? /\/dist\/tailor_core_rest\.wasm/ : /\/assets\/tailor_core_rest-[\w-]+\.wasm$/);
       assertClean(log);
       await ctx.close();
     });

@@ -75,7 +75,7 @@ describe("rules", () => {
     assert.equal(await page.locator("#tailor-debug").count(), 0, "a site that did not enable it never shows it");
     const engines = await page.evaluate(() => performance.getEntriesByType("resource")
       .map((e) => new URL(e.name).pathname).filter((p) => /\/tailor_(core|tools)/.test(p)));
-    assert.deepEqual(engines, ["/dist/tailor_core.wasm"], "nor downloads the site owner's tools for it");
+    assert.deepEqual(engines, ["/dist/tailor_core.wasm", "/dist/tailor_core_rest.wasm"], "nor downloads the site owner's tools for it");
 
     // The loader picks the engine when it runs, so a block after it enables the overlay too late:
     // the page says where the block belongs instead of failing.

@@ -171,6 +171,7 @@ describe("bad starts show the original content and say why", () => {
       const { messages, errors } = watchConsole(page);
       await page.goto(server.url + "/");
       await page.waitForFunction(() => document.getElementById("greeting").textContent === "Personalized", null, { timeout: 5000 });
+      await tailorReady(page); // the page API is there once the rest of the engine is
       assert.ok(messages.some((m) => m.type === "warning" && /the #tailor-config block is not a JSON object; using the defaults/.test(m.text)),
         JSON.stringify(messages));
       assert.equal(await page.evaluate(() => window.tailor.error()), null);
@@ -344,7 +345,8 @@ describe("bad starts show the original content and say why", () => {
         const logged = messages.filter((m) => m.type === "error");
         assert.deepEqual(logged, []);
         const carried = path.endsWith("-preload.html");
-        assert.deepEqual(engine, [carried ? "/dist/tailor_core.wasm.js" : "/dist/tailor_core.wasm"]);
+        // The engine (as a script or fetched), then the rest of it, after the decision.
+        assert.deepEqual(engine, [carried ? "/dist/tailor_core.wasm.js" : "/dist/tailor_core.wasm", "/dist/tailor_core_rest.wasm"]);
         await page.close();
       });
     }
@@ -359,7 +361,7 @@ describe("bad starts show the original content and say why", () => {
       await page.goto(server.url + "/csp-trusted-types-none-preload.html");
       await tailorReady(page);
       assert.equal(await greetingOf(page), "Personalized");
-      assert.deepEqual(requests, ["/dist/tailor_core.wasm.js", "/dist/tailor_core.wasm"]);
+      assert.deepEqual(requests, ["/dist/tailor_core.wasm.js", "/dist/tailor_core.wasm", "/dist/tailor_core_rest.wasm"]);
       // The browser reports the refused policy; Tailor itself logs no error.
       assert.deepEqual(messages.filter((m) => m.type === "error" && m.text.startsWith("Tailor:")), []);
       await page.close();
