@@ -491,12 +491,12 @@ function boot(window, document, entry) {
     return new Uint8Array(tool.m.buffer, at, size);
   }
 
-  function compileEngine(url, integrity) {
+  function compileEngine(url, integrity, priority) {
     var refused = function (why) {
       return new Error("could not load " + url + " (missing, blocked by the page's Content-Security-Policy, " +
         "or not the file this loader was built with" + why + ")");
     };
-    return fetch(url, { credentials: "same-origin", integrity: integrity }).then(function (response) {
+    return fetch(url, { credentials: "same-origin", integrity: integrity, priority: priority || "auto" }).then(function (response) {
       if (!response.ok) throw refused("; HTTP " + response.status);
       return response.arrayBuffer();
     }, function () {
@@ -521,6 +521,7 @@ function boot(window, document, entry) {
   var rest = null; // the rest of that engine, requested once the page has its decision
   var restReady = false; // it has arrived: the page's signals and sync go to the engine
   var restFailed = null; // why it could not load
+  var waiting = []; // engine calls from page signals, waiting for the rest
   var started = Promise.resolve().then(load).then(construct).then(decide).then(afterPaint);
 
   // The compiled engine and, with a rules file, the rules, both in flight at once.
@@ -569,7 +570,6 @@ function boot(window, document, entry) {
     var late = state.timedOut && (data.late || siteConfig().late) !== "apply";
     state.report = engine.start(rules, !late);
     mark("decided");
-    rest = restOfEngine();
     if (late) {
       console.warn(PREFIX + "decided after the " + timeoutMs + " ms timeout; this page view keeps its " +
         "original content (set \"late\": \"apply\" in #tailor-config to change it late instead).");
@@ -584,23 +584,26 @@ function boot(window, document, entry) {
     return rules;
   }
 
-  // The rest waits for the next task, after the browser could paint the decision (adding the
-  // storage listener alone took 1.5 ms in a start-up profile).
   // The rest of the engine, pinned like its first part and compiled on arrival; `enterRest`
-  // (beside `boot`) instantiates it now, on the first part's memory.
+  // (beside `boot`) instantiates it now, on the first part's memory. Requested after the paint,
+  // at low priority: the new pictures of the decision go first.
   function restOfEngine() {
     if (!running) return Promise.resolve(); // the tools engine is in one part
-    return compileEngine(String(running.restUrl || base + running.rest), running.restIntegrity).then(function (module) {
+    return compileEngine(String(running.restUrl || base + running.rest), running.restIntegrity, "low").then(function (module) {
       restModule = module;
       enterRest();
       mark("rest");
     });
   }
 
-  // The page view is stored at once, with the first part; what needs the rest of the engine (the
-  // page's signals, its consent platform, sync) starts when the rest has arrived.
+  // What follows waits for the next task, after the browser could paint the decision (adding the
+  // storage listener alone took 1.5 ms in a start-up profile). The page view is stored then, by
+  // the first part; the page's signals that need the rest of the engine (clicks, forms, consent
+  // events, other tabs) wait for it, and the consent platform and sync start when it is in.
   function afterPaint(rules) {
     return new Promise(function (resolve) { setTimeout(resolve, 0); }).then(function () {
+      rest = restOfEngine();
+      listen();
       engine.flush(); // storage is written here, not before the paint
       if (data.rules) {
         if (rulesAtStart) fetchRules().then(cacheRules, function () {});
@@ -614,16 +617,15 @@ function boot(window, document, entry) {
         // view where it loads (the queued events and sync stay stored on the device).
         restFailed = error;
         state.error = error;
+        waiting.length = 0;
         console.error(PREFIX + "the rest of the engine did not load, so clicks, consent changes, events and sync " +
           "are off on this page view: " + explain(error));
-        window.addEventListener("pagehide", function () {
-          call(function () { engine.flush(); });
-        });
       });
     }).then(function () {
       if (restFailed) return;
       restReady = true;
-      listen();
+      for (var i = 0; i < waiting.length; i++) call(waiting[i]);
+      waiting.length = 0;
       consentSource(siteConfig().consent); // the site's consent platform, when the config names one
       engine.flush();
       schedule(engine.flushIn());
@@ -718,7 +720,7 @@ function boot(window, document, entry) {
       var target = e.target && e.target.nodeType === 1 ? e.target : e.target && e.target.parentElement;
       if (!target) return;
       var marked = target.closest("[data-tailor-event]");
-      call(function () {
+      later(function () {
         engine.clicked(target, marked ? marked.getAttribute("data-tailor-event") : undefined);
       });
     }, true);
@@ -727,10 +729,10 @@ function boot(window, document, entry) {
       if (form && form.matches && form.matches("form[data-tailor-capture]")) capture(form);
     }, true);
     document.addEventListener("tailor:consent", function (e) {
-      call(function () { engine.consent(e.detail || {}); });
+      later(function () { engine.consent(e.detail || {}); });
     });
     window.addEventListener("storage", function (e) {
-      if (e.storageArea === window.localStorage) call(function () { engine.storageChanged(e.key); });
+      if (e.storageArea === window.localStorage) later(function () { engine.storageChanged(e.key); });
     });
     window.addEventListener("pagehide", function () {
       call(function () { engine.flush(); });
@@ -949,12 +951,19 @@ function boot(window, document, entry) {
       var v = fields[key] ? values.get(fields[key]) : null;
       return typeof v === "string" ? v : undefined;
     }
-    call(function () {
+    later(function () {
       engine.declare(text("name"), text("pet"));
       for (var key in fields) {
         if (key !== "name" && key !== "pet" && text(key) !== undefined) engine.set(key, text(key));
       }
     });
+  }
+
+  // An engine call that needs the rest of the engine: now, or when the rest has arrived (never,
+  // when it could not load).
+  function later(work) {
+    if (restReady) call(work);
+    else if (!restFailed) waiting.push(work);
   }
 
   // Runs an engine call from a page signal; a failure is logged, never thrown into the page.

@@ -178,8 +178,9 @@ async function coldFigures(browser, server, storageState, prefix, network, compa
           offline: false, latency: network.latency, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
         });
       }
-      // The compared build is loaded with the install it had: no preload line.
-      const url = kind === "compare" ? compare.url + "/tailor-no-preload.html" :
+      // The compared build is loaded without the preload line (older builds had none), or with
+      // the README's install when BENCH_COMPARE_PAGE=tailor.html (builds since stop 19).
+      const url = kind === "compare" ? compare.url + "/" + (process.env.BENCH_COMPARE_PAGE || "tailor-no-preload.html") :
         server.url + (kind === "fetch" ? "/tailor-fetch.html" : kind === "remote" ? "/tailor-remote.html" :
           kind === "compiled" ? "/tailor-compiled.html" : "/" + kind + ".html");
       const rec = await load(page, url, kind === "tailor" ? marks : kind === "compiled" ? compiledMarks : null);

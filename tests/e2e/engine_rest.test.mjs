@@ -41,7 +41,7 @@ async function open(server, { restDelayMs = 0 } = {}) {
 }
 
 describe("the rest of the engine", () => {
-  test("is requested after the decision; the page is personalized and its page view stored before it arrives", async () => {
+  test("is requested after the decision; the page is personalized and its page view stored before it arrives, and clicks meanwhile count", async () => {
     const server = await startServer({ site: pagesDir });
     try {
       const { context, tab, log, releaseRest, restRequested } = await open(server, { restDelayMs: 5000 });
@@ -59,8 +59,9 @@ describe("the rest of the engine", () => {
       assert.equal(before.decided, 1);
       assert.equal(before.rest, 0, "the rest has not arrived");
       assert.equal(before.api, "undefined", "window.tailor is still the command queue");
-      // Commands queued meanwhile are replayed once it has.
+      // Commands queued meanwhile are replayed once it has, and so is a click already seen.
       await tab.evaluate(() => window.tailor.push(["track", "queued_early"]));
+      await tab.click("#buy");
       releaseRest();
       const report = await tab.evaluate(() => window.tailor.ready());
       assert.deepEqual(report.matched, ["greet"]);
@@ -74,8 +75,8 @@ describe("the rest of the engine", () => {
       // What moved to the rest works: events, clicks, the visitor's own data.
       await tab.click("#buy");
       const events = await tab.evaluate(() => window.tailor.profile().profile.events);
-      assert.ok(events.queued_early, JSON.stringify(events));
-      assert.ok(events.purchase, JSON.stringify(events));
+      assert.equal(events.queued_early[0], 1, JSON.stringify(events));
+      assert.equal(events.purchase[0], 2, "the click before the rest arrived counts too: " + JSON.stringify(events));
       assert.equal(await tab.evaluate(() => window.tailor.error()), null);
       assert.deepEqual(log.errors.map(String), []);
       assert.deepEqual(log.messages.filter((m) => m.type === "error"), []);
