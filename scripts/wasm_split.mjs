@@ -178,14 +178,14 @@ export function splitWasm(wasm, roots) {
   const shift = (f) => (f < F ? f : f + 1);
   const hook = F; // the new import's function index
   const calledFromSecond = new Set();
-  const secondGlobals = new Set();
   for (const f of moved) {
     const b = code[f - F];
     walkBody(wasm, b.start, b.end, (kind, index) => {
       if (kind === "func" && !slot.has(index)) calledFromSecond.add(index);
-      if (kind === "global") secondGlobals.add(index);
     });
   }
+  // Names of what the first part exports for the second: functions `~` + base-36 index, globals
+  // `!` + index, tables `#` + index (three prefixes, so no two can be the same name).
   const exportName = (f) => "~" + f.toString(36);
   const out = [wasm.subarray(0, 8)];
   const gtypes = globalTypes(wasm, info);
@@ -211,8 +211,9 @@ export function splitWasm(wasm, roots) {
     } else if (s.id === 7) {
       const entries = info.exports.map((e) => Buffer.concat([name(e.name), Buffer.from([e.kind]), uleb(e.kind === 0 ? shift(e.index) : e.index)]));
       for (const f of [...calledFromSecond].sort((a, b) => a - b)) entries.push(Buffer.concat([name(exportName(f)), Buffer.from([0]), uleb(shift(f))]));
-      for (let g = 0; g < gtypes.length; g++) if (secondGlobals.has(g)) entries.push(Buffer.concat([name("~g" + g), Buffer.from([3]), uleb(g)]));
-      info.tables.forEach((t, i) => entries.push(Buffer.concat([name("~t" + i), Buffer.from([1]), uleb(i)])));
+      // Every global, so the second part imports them in order and keeps their indices.
+      for (let g = 0; g < gtypes.length; g++) entries.push(Buffer.concat([name("!" + g), Buffer.from([3]), uleb(g)]));
+      info.tables.forEach((t, i) => entries.push(Buffer.concat([name("#" + i), Buffer.from([1]), uleb(i)])));
       out.push(section(7, vector(entries)));
     } else if (s.id === 8) {
       out.push(section(8, uleb(shift(r.u32()))));
@@ -240,14 +241,8 @@ export function splitWasm(wasm, roots) {
   const ownIndex = (f) => imported.length + slot.get(f);
   const imports = imported.map((f) => Buffer.concat([name("p"), name(exportName(f)), Buffer.from([0]), uleb(info.funcTypes[f])]));
   imports.push(Buffer.concat([name("p"), name("memory"), Buffer.from([2, 0, 0])]));
-  info.tables.forEach((t, i) => imports.push(Buffer.concat([name("p"), name("~t" + i), Buffer.from([1, t.elem, 0, 0])])));
-  for (let g = 0; g < gtypes.length; g++) {
-    // Every global up to the last one used, so indices stay (unused ones never are: rustc has 3).
-    if (g <= Math.max(-1, ...secondGlobals)) {
-      if (!secondGlobals.has(g)) throw new Error("wasm split: the second part would skip global " + g);
-      imports.push(Buffer.concat([name("p"), name("~g" + g), Buffer.from([3]), gtypes[g]]));
-    }
-  }
+  info.tables.forEach((t, i) => imports.push(Buffer.concat([name("p"), name("#" + i), Buffer.from([1, t.elem, 0, 0])])));
+  for (let g = 0; g < gtypes.length; g++) imports.push(Buffer.concat([name("p"), name("!" + g), Buffer.from([3]), gtypes[g]]));
   const movedCode = moved.map((f) => {
     const b = code[f - F];
     walkBody(wasm, b.start, b.end, (kind, index) => {
