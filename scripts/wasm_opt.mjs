@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bodySizes, importedFunctions, uleb, wasmSections } from "./wasm_sections.mjs";
+import { bodySizes, importedFunctions, name, section, uleb, wasmSections } from "./wasm_sections.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -54,9 +54,9 @@ export function orderBySize(file) {
 function namedBySize(wasm) {
   const imported = importedFunctions(wasm);
   const kept = [wasm.subarray(0, 8)];
-  for (const section of wasmSections(wasm)) {
-    if (section.id === 0 && section.reader().name() === "name") continue; // replaced below
-    kept.push(wasm.subarray(section.at, section.end));
+  for (const s of wasmSections(wasm)) {
+    if (s.id === 0 && s.reader().name() === "name") continue; // replaced below
+    kept.push(wasm.subarray(s.at, s.end));
   }
   const order = bodySizes(wasm).map((size, rank) => [size, rank, imported + rank]);
   order.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -66,6 +66,5 @@ function namedBySize(wasm) {
     names.push(uleb(index), uleb(name.length), name);
   });
   const functionNames = Buffer.concat(names);
-  const section = Buffer.concat([uleb(4), Buffer.from("name"), Buffer.from([1]), uleb(functionNames.length), functionNames]);
-  return Buffer.concat([...kept, Buffer.from([0]), uleb(section.length), section]);
+  return Buffer.concat([...kept, section(0, name("name"), Buffer.from([1]), uleb(functionNames.length), functionNames)]);
 }

@@ -1,5 +1,5 @@
 // Reading and writing a wasm module's binary format, as far as the build's own passes need it:
-// sections, LEB128 numbers, names and import entries. Used by scripts/build.mjs (shortImports),
+// sections, LEB128 numbers, names and import entries, and writing sections, vectors and names. Used by scripts/build.mjs (shortImports),
 // scripts/wasm_opt.mjs (namedBySize) and scripts/wasm_sizes.mjs, so the format is parsed once.
 
 /** `n` as an unsigned LEB128 number. */
@@ -11,6 +11,23 @@ export function uleb(n) {
     out.push(n ? byte | 0x80 : byte);
   } while (n);
   return Buffer.from(out);
+}
+
+/** A section: its id, its size and `contents` (buffers, concatenated). */
+export function section(id, ...contents) {
+  const body = Buffer.concat(contents);
+  return Buffer.concat([Buffer.from([id]), uleb(body.length), body]);
+}
+
+/** A vector: its length, then its items (buffers). */
+export function vector(items) {
+  return Buffer.concat([uleb(items.length), ...items]);
+}
+
+/** A name: its UTF-8 length, then its bytes. */
+export function name(text) {
+  const bytes = Buffer.from(text);
+  return Buffer.concat([uleb(bytes.length), bytes]);
 }
 
 /** A cursor over a module's bytes; `p` is the next byte to read. */

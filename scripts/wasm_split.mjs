@@ -9,15 +9,8 @@
 // closure over the call graph from the exports a page calls up to its first paint: everything
 // they can reach (directly, through `ref.func`, or through `call_indirect` to any table entry of
 // the type called) stays, so a page view that only decides never waits for the second part.
-import { WasmReader, uleb, wasmSections } from "./wasm_sections.mjs";
+import { WasmReader, name, section, uleb, vector, wasmSections } from "./wasm_sections.mjs";
 import { bodies, renumberBody, walkBody } from "./wasm_code.mjs";
-
-const section = (id, ...contents) => {
-  const body = Buffer.concat(contents);
-  return Buffer.concat([Buffer.from([id]), uleb(body.length), body]);
-};
-const vector = (items) => Buffer.concat([uleb(items.length), ...items]);
-const name = (text) => vector([...Buffer.from(text)].map((b) => Buffer.from([b])));
 
 /** What the split needs of a module: types, imports, functions' types, tables, globals,
  * exports and the function table's entries. */
@@ -245,9 +238,6 @@ export function splitWasm(wasm, roots) {
   for (let g = 0; g < gtypes.length; g++) imports.push(Buffer.concat([name("p"), name("!" + g), Buffer.from([3]), gtypes[g]]));
   const movedCode = moved.map((f) => {
     const b = code[f - F];
-    walkBody(wasm, b.start, b.end, (kind, index) => {
-      if (kind === "func" && !slot.has(index) && !importIndex.has(index)) throw new Error("wasm split: unmapped call");
-    });
     const body = renumberBody(wasm, b.start, b.end, (kind, index) =>
       kind === "func" ? (slot.has(index) ? ownIndex(index) : importIndex.get(index)) : index);
     return Buffer.concat([uleb(body.length), body]);
