@@ -11,7 +11,7 @@ import { browserAndServer, pagesDir, root, tailorStarted, watchConsole } from ".
 
 const e2e = browserAndServer({ site: pagesDir });
 
-const sri = (file) => "sha384-" + createHash("sha384").update(readFileSync(join(root, "dist", file))).digest("base64");
+const sri = (file) => "sha256-" + createHash("sha256").update(readFileSync(join(root, "dist", file))).digest("base64");
 // `checked`: the loader's tag and the preload carry Subresource Integrity hashes of this build.
 const page = (preload, checked = false) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Engine load</title>
