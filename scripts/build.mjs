@@ -218,10 +218,11 @@ const lean = splitEngine("lean", shortImports(leanBuild.wasm, null, tools.names)
 const leanWasm = lean.first;
 // SHA-256 for integrity (as strong a pin as SHA-384 here, and the loader carries seven of them:
 // 16 bytes of hash each that cannot compress, -0.1 KB gzip on the critical path, docs/size.md).
-const pin = (bytes) => ({
-  integrity: "sha256-" + createHash("sha256").update(bytes).digest("base64"),
-  version: createHash("sha256").update(bytes).digest("hex").slice(0, 16),
-});
+// The version (the file's URL) is the start of the same digest.
+const pin = (bytes) => {
+  const digest = createHash("sha256").update(bytes).digest();
+  return { integrity: "sha256-" + digest.toString("base64"), version: digest.toString("hex").slice(0, 16) };
+};
 writeFileSync(join(dist, "tailor_tools.wasm"), tools.wasm);
 const toolsPin = pin(tools.wasm);
 const wasmBytes = core.first;
